@@ -26,5 +26,10 @@ let package = Package(
             providers: [.apt(["liblz4-dev"])]
         ),
 
+        // MARK: Pure cores (standard library only)
+        .target(
+            name: "RaftCore",
+            swiftSettings: strictSettings
+        ),
     ]
 )
