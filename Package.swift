@@ -12,7 +12,16 @@ let strictSettings: [SwiftSetting] = [
 let package = Package(
     name: "Herald",
     platforms: [.macOS(.v15)],
-    dependencies: [],
+    products: [
+        .executable(name: "heraldd", targets: ["heraldd"]),
+        .executable(name: "herald", targets: ["herald"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
     targets: [
         // MARK: System libraries (found through pkg-config)
         .systemLibrary(
@@ -29,6 +38,58 @@ let package = Package(
         // MARK: Pure cores (standard library only)
         .target(
             name: "RaftCore",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Libraries
+        .target(
+            name: "HeraldConfig",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "HeraldNode",
+            dependencies: [
+                "HeraldConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "heraldd",
+            dependencies: [
+                "HeraldNode",
+                "HeraldConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "herald",
+            dependencies: [
+                "HeraldConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "HeraldConfigTests",
+            dependencies: ["HeraldConfig"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ProcessTests",
+            dependencies: ["HeraldConfig"],
             swiftSettings: strictSettings
         ),
     ]

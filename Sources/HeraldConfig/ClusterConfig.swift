@@ -1,0 +1,73 @@
+/// A validated cluster configuration: every node, where it listens, where it keeps its
+/// data, and the Raft timings. Produced only by `ConfigLoader`, so every instance is valid.
+public struct ClusterConfig: Equatable, Sendable {
+    /// A name for the cluster; peers refuse traffic carrying another cluster's name.
+    public var clusterName: String
+    /// The directory under which each node keeps `node-<id>/` (absolute, or relative to
+    /// the working directory when the config file was loaded from a relative path).
+    public var dataDirectory: String
+    /// Raft timings shared by every node.
+    public var raft: RaftTimings
+    /// The members, in file order.
+    public var nodes: [NodeConfig]
+
+    /// Creates a configuration; use `ConfigLoader` to get a validated one from a file.
+    public init(clusterName: String, dataDirectory: String, raft: RaftTimings, nodes: [NodeConfig]) {
+        self.clusterName = clusterName
+        self.dataDirectory = dataDirectory
+        self.raft = raft
+        self.nodes = nodes
+    }
+
+    /// The node with `id`, if it is a member.
+    public func node(_ id: UInt64) -> NodeConfig? { nodes.first { $0.id == id } }
+
+    /// Where node `id` keeps its files.
+    public func dataDirectory(of node: NodeConfig) -> String {
+        node.dataDirectory ?? "\(dataDirectory)/node-\(node.id)"
+    }
+}
+
+/// One member of the cluster.
+public struct NodeConfig: Equatable, Sendable {
+    /// The node's Raft identity, unique in the cluster and never reused; at least 1.
+    public var id: UInt64
+    /// The region the node runs in, for spreading partition ownership.
+    public var region: String
+    /// Raft traffic between nodes.
+    public var peerAddress: Endpoint
+    /// The producer protocol.
+    public var clientAddress: Endpoint
+    /// Health, readiness, metrics and the admin API.
+    public var httpAddress: Endpoint
+    /// Overrides `ClusterConfig.dataDirectory/node-<id>` for this node.
+    public var dataDirectory: String?
+
+    /// Creates a node entry.
+    public init(id: UInt64, region: String, peerAddress: Endpoint, clientAddress: Endpoint,
+                httpAddress: Endpoint, dataDirectory: String? = nil) {
+        self.id = id
+        self.region = region
+        self.peerAddress = peerAddress
+        self.clientAddress = clientAddress
+        self.httpAddress = httpAddress
+        self.dataDirectory = dataDirectory
+    }
+}
+
+/// Raft timings. A tick is the unit of Raft time; heartbeats and elections count ticks.
+public struct RaftTimings: Equatable, Sendable {
+    /// Milliseconds per tick.
+    public var tickMilliseconds: Int
+    /// Ticks between leader heartbeats.
+    public var heartbeatTicks: Int
+    /// Ticks without a leader before a follower campaigns; MUST exceed `heartbeatTicks`.
+    public var electionTicks: Int
+
+    /// Creates timings.
+    public init(tickMilliseconds: Int, heartbeatTicks: Int, electionTicks: Int) {
+        self.tickMilliseconds = tickMilliseconds
+        self.heartbeatTicks = heartbeatTicks
+        self.electionTicks = electionTicks
+    }
+}

@@ -1,0 +1,98 @@
+public import HeraldConfig
+public import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+public import ServiceLifecycle
+
+/// The node's HTTP endpoint: `/healthz` (the process is up), and `/v1/status`
+/// (JSON describing this node and its view of the cluster). Further endpoints
+/// (readiness, metrics, admin) join as the node grows.
+public struct AdminHTTPServer: Service {
+    /// What `/v1/status` reports; called for every request.
+    public typealias StatusProvider = @Sendable () -> NodeStatus
+
+    private let endpoint: Endpoint
+    private let status: StatusProvider
+    private let logger: Logger
+
+    /// Creates the server; it binds in `run()`.
+    /// - Parameters:
+    ///   - endpoint: where to listen.
+    ///   - logger: where to log.
+    ///   - status: produces the current status.
+    public init(endpoint: Endpoint, logger: Logger, status: @escaping StatusProvider) {
+        self.endpoint = endpoint
+        self.logger = logger
+        self.status = status
+    }
+
+    /// Binds, serves until graceful shutdown, then closes.
+    /// - Throws: when the address cannot be bound.
+    public func run() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: endpoint.host, port: endpoint.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                        wrappingChannelSynchronously: channel)
+                }
+            }
+        logger.info("http listening", metadata: ["address": "\(endpoint)"])
+        try await withThrowingDiscardingTaskGroup { group in
+            try await server.executeThenClose { inbound in
+                for try await connection in inbound.cancelOnGracefulShutdown() {
+                    group.addTask { await serve(connection) }
+                }
+            }
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var head: HTTPRequestHead?
+                for try await part in inbound {
+                    switch part {
+                    case .head(let requestHead):
+                        head = requestHead
+                    case .body:
+                        continue
+                    case .end:
+                        guard let request = head else { continue }
+                        let response = respond(to: request)
+                        var headers = HTTPHeaders()
+                        headers.add(name: "Content-Type", value: response.contentType)
+                        headers.add(name: "Content-Length", value: "\(response.body.utf8.count)")
+                        let keepAlive = request.isKeepAlive
+                        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+                        try await outbound.write(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers)))
+                        try await outbound.write(.body(.byteBuffer(ByteBuffer(string: response.body))))
+                        try await outbound.write(.end(nil))
+                        if !keepAlive { return }
+                        head = nil
+                    }
+                }
+            }
+        } catch {
+            logger.debug("http connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func respond(to request: HTTPRequestHead) -> (status: HTTPResponseStatus, contentType: String, body: String) {
+        let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
+        guard request.method == .GET || request.method == .HEAD else {
+            return (.methodNotAllowed, "text/plain", "method not allowed\n")
+        }
+        switch path {
+        case "/healthz":
+            return (.ok, "text/plain", "ok\n")
+        case "/v1/status":
+            return (.ok, "application/json", status().json + "\n")
+        default:
+            return (.notFound, "text/plain", "not found: \(path)\n")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import HeraldConfig
+import HeraldNode
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `heraldd`: one Herald node. It validates the whole configuration before it opens
+/// any file or port, so a bad config never half-starts a node.
+@main
+struct Heraldd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "heraldd",
+        abstract: "Run one node of a Herald cluster."
+    )
+
+    @Option(name: .long, help: "The cluster configuration file (see docs/configuration.md).")
+    var config: String
+
+    @Option(name: .long, help: "This node's id, as listed in the configuration's nodes.")
+    var node: UInt64
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.",
+            transform: { text throws in
+                guard let level = Logger.Level(rawValue: text) else {
+                    throw ValidationError("unknown log level '\(text)'")
+                }
+                return level
+            })
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let cluster: ClusterConfig
+        do {
+            cluster = try ConfigLoader.load(path: config)
+        } catch {
+            fail("\(error)", code: ConfigError.exitCode)
+        }
+        guard let me = cluster.node(node) else {
+            let ids = cluster.nodes.map { String($0.id) }.joined(separator: ", ")
+            fail("\(config): nodes: no node with id \(node) (configured: \(ids))", code: ConfigError.exitCode)
+        }
+
+        var logger = Logger(label: "heraldd")
+        logger.logLevel = logLevel
+        logger[metadataKey: "node"] = "\(me.id)"
+
+        let directory: DataDirectory
+        do {
+            directory = try DataDirectory(path: cluster.dataDirectory(of: me))
+        } catch {
+            fail("heraldd: \(error)", code: 1)
+        }
+        logger.info("starting", metadata: ["cluster": "\(cluster.clusterName)", "data": "\(directory.path)"])
+
+        let started = ContinuousClock.now
+        let http = AdminHTTPServer(endpoint: me.httpAddress, logger: logger) {
+            let elapsed = ContinuousClock.now - started
+            return NodeStatus(
+                clusterName: cluster.clusterName, nodeID: me.id, region: me.region,
+                members: cluster.nodes.map(\.id),
+                uptimeSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+        let group = ServiceGroup(
+            services: [http],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        try await group.run()
+        logger.info("stopped")
+        withExtendedLifetime(directory) {}
+    }
+
+    private func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        Foundation.exit(code)
+    }
+}
