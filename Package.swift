@@ -47,6 +47,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Wire",
+            dependencies: [
+                "RaftCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "HeraldNode",
             dependencies: [
                 "HeraldConfig",
@@ -85,6 +93,17 @@ let package = Package(
         .testTarget(
             name: "HeraldConfigTests",
             dependencies: ["HeraldConfig"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WireTests",
+            dependencies: [
+                "Wire",
+                "RaftCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
