@@ -58,6 +58,8 @@ let package = Package(
             name: "HeraldNode",
             dependencies: [
                 "HeraldConfig",
+                "RaftCore",
+                "Wire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

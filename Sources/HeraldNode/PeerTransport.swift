@@ -1,0 +1,246 @@
+public import HeraldConfig
+public import Logging
+import NIOCore
+import NIOPosix
+public import RaftCore
+public import ServiceLifecycle
+import Synchronization
+import Wire
+
+/// Raft traffic between nodes over persistent TCP connections.
+///
+/// Each node dials every peer once and keeps that connection for its outgoing
+/// messages, reconnecting with capped exponential backoff; it accepts the peers'
+/// connections for their messages to it. A connection starts with a `PeerHello`;
+/// the listener refuses a hello from another cluster, from a node that is not a
+/// member, or addressed to another node, so nothing else can inject Raft traffic.
+///
+/// Outgoing messages wait in a bounded per-peer queue; when it is full (a slow or
+/// dead peer) the oldest batches are dropped. Raft tolerates lost messages: the
+/// leader retries from each follower's progress.
+public final class PeerTransport: Service, Sendable {
+    /// Where received messages go.
+    public typealias Deliver = @Sendable ([PeerMessage]) -> Void
+    /// Told when a peer cannot be reached, so the leader probes it instead of streaming.
+    public typealias Unreachable = @Sendable (NodeID) -> Void
+
+    private let clusterName: String
+    private let me: NodeID
+    private let listenAddress: Endpoint
+    private let peers: [NodeID: Endpoint]
+    private let outboxes: [NodeID: AsyncStream<[PeerMessage]>.Continuation]
+    private let outboxStreams: [NodeID: AsyncStream<[PeerMessage]>]
+    private let deliver: Deliver
+    private let unreachable: Unreachable
+    private let logger: Logger
+    private let maxFrameBytes: Int
+    private let helloTimeout: Duration
+    /// Peers with a live outgoing connection, for status.
+    private let connected = Mutex<Set<NodeID>>([])
+
+    /// Creates the transport; nothing is opened until `run()`.
+    /// - Parameters:
+    ///   - clusterName: sent and checked in every hello.
+    ///   - me: this node.
+    ///   - listenAddress: where peers dial this node.
+    ///   - peers: every other member and its peer address.
+    ///   - maxFrameBytes: the largest frame accepted from a peer.
+    ///   - logger: where to log.
+    ///   - deliver: receives each decoded batch of messages addressed to this node.
+    ///   - unreachable: told when dialling a peer fails.
+    public init(clusterName: String, me: NodeID, listenAddress: Endpoint, peers: [NodeID: Endpoint],
+                maxFrameBytes: Int = 80 << 20, helloTimeout: Duration = .seconds(5), logger: Logger,
+                deliver: @escaping Deliver, unreachable: @escaping Unreachable) {
+        self.clusterName = clusterName
+        self.me = me
+        self.listenAddress = listenAddress
+        self.peers = peers
+        self.maxFrameBytes = maxFrameBytes
+        self.helloTimeout = helloTimeout
+        self.logger = logger
+        self.deliver = deliver
+        self.unreachable = unreachable
+        var outboxes: [NodeID: AsyncStream<[PeerMessage]>.Continuation] = [:]
+        var streams: [NodeID: AsyncStream<[PeerMessage]>] = [:]
+        for peer in peers.keys {
+            let (stream, continuation) = AsyncStream<[PeerMessage]>.makeStream(bufferingPolicy: .bufferingNewest(4096))
+            outboxes[peer] = continuation
+            streams[peer] = stream
+        }
+        self.outboxes = outboxes
+        self.outboxStreams = streams
+    }
+
+    /// Queues `messages` for their receivers; never blocks. Messages to unknown nodes are dropped.
+    public func send(_ messages: [PeerMessage]) {
+        guard !messages.isEmpty else { return }
+        var byPeer: [NodeID: [PeerMessage]] = [:]
+        for message in messages { byPeer[message.to, default: []].append(message) }
+        for (peer, batch) in byPeer {
+            outboxes[peer]?.yield(batch)
+        }
+    }
+
+    /// The peers this node currently has an outgoing connection to.
+    public var connectedPeers: Set<NodeID> { connected.withLock { $0 } }
+
+    /// Listens and dials until graceful shutdown.
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            let server = try await bindListener()
+            logger.info("peer transport listening", metadata: ["address": "\(listenAddress)"])
+            for (peer, stream) in outboxStreams {
+                group.addTask { await self.dialLoop(peer: peer, outbox: stream) }
+            }
+            try await server.executeThenClose { inbound in
+                for try await connection in inbound.cancelOnGracefulShutdown() {
+                    group.addTask { await self.serveInbound(connection) }
+                }
+            }
+            for continuation in outboxes.values { continuation.finish() }
+        }
+    }
+
+    // MARK: - Listening
+
+    private func bindListener() async throws -> NIOAsyncChannel<NIOAsyncChannel<Frame, Frame>, Never> {
+        let limit = maxFrameBytes
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: listenAddress.host, port: listenAddress.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try FramedChannel.configure(channel, maxFrameBytes: limit)
+                }
+            }
+    }
+
+    private func serveInbound(_ connection: NIOAsyncChannel<Frame, Frame>) async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                // A connection that does not say hello in time is closed (slow or stray clients).
+                let first = try await nextFrame(&frames, on: connection.channel)
+                guard let first, first.kind == PeerFrameKind.hello.rawValue else {
+                    try await refuse(outbound, "expected a hello frame first")
+                    return
+                }
+                var payload = first.payload
+                let hello = try PeerHello.decode(from: &payload)
+                if let reason = refusal(for: hello) {
+                    logger.warning("refused peer connection", metadata: ["reason": "\(reason)", "claimed": "\(hello.from)"])
+                    try await refuse(outbound, reason)
+                    return
+                }
+                var welcome = ByteBuffer()
+                PeerHello(clusterName: clusterName, from: me, to: hello.from).encode(into: &welcome)
+                try await outbound.write(Frame(kind: PeerFrameKind.welcome.rawValue, payload: welcome))
+                while let frame = try await frames.next() {
+                    guard frame.kind == PeerFrameKind.raftMessages.rawValue else {
+                        throw WireError.unknownKind(frame.kind)
+                    }
+                    var body = frame.payload
+                    let messages = try PeerMessageCodec.decodeMessages(from: &body)
+                    // A peer may speak only for itself, only to this node.
+                    let valid = messages.filter { $0.from == hello.from && $0.to == me }
+                    if !valid.isEmpty { deliver(valid) }
+                }
+            }
+        } catch {
+            logger.debug("inbound peer connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func refusal(for hello: PeerHello) -> String? {
+        if hello.protocolVersion != PeerHello.currentVersion {
+            return "protocol version \(hello.protocolVersion) is not supported (this node speaks \(PeerHello.currentVersion))"
+        }
+        if hello.clusterName != clusterName {
+            return "cluster \"\(hello.clusterName)\" is not this cluster (\"\(clusterName)\")"
+        }
+        if hello.to != me { return "this is node \(me), not \(hello.to)" }
+        if peers[hello.from] == nil { return "node \(hello.from) is not a member of this cluster" }
+        return nil
+    }
+
+    private func refuse(_ outbound: NIOAsyncChannelOutboundWriter<Frame>, _ reason: String) async throws {
+        try await outbound.write(Frame(kind: PeerFrameKind.refused.rawValue, payload: ByteBuffer(string: reason)))
+    }
+
+    // MARK: - Dialling
+
+    private func dialLoop(peer: NodeID, outbox: AsyncStream<[PeerMessage]>) async {
+        guard let address = peers[peer] else { return }
+        var backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(2))
+        var pending = outbox.makeAsyncIterator()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await connectAndStream(to: peer, at: address, pending: &pending, backoff: &backoff)
+                return  // outbox finished: shutting down
+            } catch {
+                connected.withLock { _ = $0.remove(peer) }
+                unreachable(peer)
+                logger.debug("peer connection failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+                do {
+                    try await Task.sleep(for: backoff.next())
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+
+    private func connectAndStream(to peer: NodeID, at address: Endpoint,
+                                  pending: inout AsyncStream<[PeerMessage]>.Iterator,
+                                  backoff: inout Backoff) async throws {
+        let limit = maxFrameBytes
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(2))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: address.host, port: address.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try FramedChannel.configure(channel, maxFrameBytes: limit)
+                }
+            }
+        try await channel.executeThenClose { inbound, outbound in
+            var hello = ByteBuffer()
+            PeerHello(clusterName: clusterName, from: me, to: peer).encode(into: &hello)
+            try await outbound.write(Frame(kind: PeerFrameKind.hello.rawValue, payload: hello))
+            var answers = inbound.makeAsyncIterator()
+            guard let answer = try await nextFrame(&answers, on: channel.channel) else {
+                throw PeerRefusal(reason: "closed before answering the hello")
+            }
+            guard answer.kind == PeerFrameKind.welcome.rawValue else {
+                throw PeerRefusal(reason: String(buffer: answer.payload))
+            }
+            connected.withLock { _ = $0.insert(peer) }
+            backoff.reset()
+            logger.info("connected to peer", metadata: ["peer": "\(peer)", "address": "\(address)"])
+            while let batch = await pending.next() {
+                var payload = ByteBuffer()
+                PeerMessageCodec.encode(batch, into: &payload)
+                try await outbound.write(Frame(kind: PeerFrameKind.raftMessages.rawValue, payload: payload))
+            }
+        }
+    }
+}
+
+extension PeerTransport {
+    /// The next frame, or a closed channel if none arrives within the hello timeout.
+    private func nextFrame(_ frames: inout NIOAsyncChannelInboundStream<Frame>.AsyncIterator,
+                           on channel: any Channel) async throws -> Frame? {
+        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(helloTimeout.components.seconds) * 1_000_000_000
+                                                                     + helloTimeout.components.attoseconds / 1_000_000_000)) {
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
+        return try await frames.next()
+    }
+}
+
+/// A peer answered the hello with a refusal.
+struct PeerRefusal: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { "peer refused the connection: \(reason)" }
+}

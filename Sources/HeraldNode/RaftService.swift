@@ -1,0 +1,185 @@
+public import Logging
+public import LogStore
+public import RaftCore
+public import ServiceLifecycle
+
+/// The one owner of a node's `RaftCore`. A single loop takes every queued input
+/// (ticks, peer messages, proposals), steps the core, then works through each
+/// `Ready` in the order its documentation demands:
+/// send `messages` → persist entries and hard state (one fsync) → send
+/// `messagesAfterPersist` → apply committed entries → answer proposers → `advance`.
+///
+/// Nothing else touches the core, so no two Ready cycles ever interleave.
+public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendable {
+    /// One input to the loop.
+    enum Input: Sendable {
+        case tick
+        case messages([PeerMessage])
+        case unreachable(NodeID)
+        case propose([UInt8], CheckedContinuation<Applier.Outcome, any Error>)
+        case status(CheckedContinuation<RaftStatus, Never>)
+    }
+
+    private let config: RaftConfig
+    private let tickInterval: Duration
+    private let initialMembership: Membership
+    private let log: LogStore
+    private let applier: Applier
+    private let logger: Logger
+    private let seed: UInt64
+    private let inbox = RaftInbox<Input>()
+    /// Set once the transport exists (it needs `receive` as its delivery callback).
+    private let outbound: @Sendable ([PeerMessage]) -> Void
+
+    /// Creates the service; it restores the core from `log` in `run()`.
+    /// - Parameters:
+    ///   - config: the core's tunables.
+    ///   - tickInterval: wall time per Raft tick.
+    ///   - initialMembership: the voters of a brand-new cluster.
+    ///   - log: the durable Raft log.
+    ///   - applier: the replicated state machine.
+    ///   - seed: the core's PRNG seed (random in production).
+    ///   - logger: where to log.
+    ///   - send: hands messages to the peer transport.
+    public init(config: RaftConfig, tickInterval: Duration, initialMembership: Membership, log: LogStore,
+                applier: Applier, seed: UInt64, logger: Logger, send: @escaping @Sendable ([PeerMessage]) -> Void) {
+        self.config = config
+        self.tickInterval = tickInterval
+        self.initialMembership = initialMembership
+        self.log = log
+        self.applier = applier
+        self.seed = seed
+        self.logger = logger
+        self.outbound = send
+    }
+
+    // MARK: - Inputs (callable from any task)
+
+    /// Hands messages from a peer to the loop.
+    public func receive(_ messages: [PeerMessage]) { inbox.post(.messages(messages)) }
+
+    /// Tells the loop a peer could not be reached.
+    public func reportUnreachable(_ peer: NodeID) { inbox.post(.unreachable(peer)) }
+
+    /// Proposes a command and waits until it is committed and applied on this node.
+    /// - Returns: what applying it produced.
+    /// - Throws: `ProposeFailure`.
+    public func propose(_ command: [UInt8]) async throws -> Applier.Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            inbox.post(.propose(command, continuation))
+        }
+    }
+
+    /// This node's Raft state.
+    public func status() async -> RaftStatus {
+        await withCheckedContinuation { continuation in
+            inbox.post(.status(continuation))
+        }
+    }
+
+    // MARK: - The loop
+
+    /// Runs the loop and its tick timer until graceful shutdown.
+    public func run() async throws {
+        let recovered = try log.recover()
+        var core = RaftCore(config: config,
+                            restoring: recovered.restoredState(initialMembership: initialMembership),
+                            seed: seed)
+        logger.info("raft restored", metadata: [
+            "term": "\(core.term)", "commit": "\(core.commitIndex)", "last": "\(core.lastIndex)",
+            "applied": "\(applier.appliedIndex)",
+        ])
+        var waiters = ProposalWaiters<Applier.Outcome>()
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { [inbox, tickInterval] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: tickInterval)
+                    inbox.post(.tick)
+                }
+            }
+            await withGracefulShutdownHandler {
+                var wakeups = inbox.wakeups.makeAsyncIterator()
+                while true {
+                    let inputs = inbox.drain()
+                    if inputs.isEmpty {
+                        guard await wakeups.next() != nil else { break }
+                        continue
+                    }
+                    for input in inputs { handle(input, core: &core, waiters: &waiters) }
+                    do {
+                        try await processReadies(core: &core, waiters: &waiters)
+                    } catch {
+                        logger.critical("storage failure; stopping the node", metadata: ["error": "\(error)"])
+                        waiters.failAll(.shuttingDown)
+                        inbox.close()
+                        break
+                    }
+                }
+            } onGracefulShutdown: { [inbox] in
+                inbox.close()
+            }
+            waiters.failAll(.shuttingDown)
+            for input in inbox.drain() { Self.reject(input, core: core) }
+            group.cancelAll()
+        }
+        await log.close()
+    }
+
+    private func handle(_ input: Input, core: inout RaftCore, waiters: inout ProposalWaiters<Applier.Outcome>) {
+        switch input {
+        case .tick:
+            core.tick()
+        case .messages(let messages):
+            for message in messages { core.step(message) }
+        case .unreachable(let peer):
+            core.reportUnreachable(peer)
+        case .propose(let command, let continuation):
+            do {
+                let position = try core.propose(command)
+                waiters.add(term: position.term, index: position.index, continuation)
+            } catch {
+                continuation.resume(throwing: ProposeFailure.refused(error))
+            }
+        case .status(let continuation):
+            continuation.resume(returning: Self.status(of: core, applied: applier.appliedIndex))
+        }
+    }
+
+    private func processReadies(core: inout RaftCore, waiters: inout ProposalWaiters<Applier.Outcome>) async throws {
+        while let ready = core.takeReady() {
+            outbound(ready.messages)
+            if let snapshot = ready.snapshot {
+                // TODO(#4): install the state-store checkpoint carried by the snapshot.
+                try await log.compact(through: snapshot.metadata)
+            }
+            if !ready.entries.isEmpty || ready.hardState != nil {
+                try await log.append(ready.entries, hardState: ready.hardState)
+            }
+            outbound(ready.messagesAfterPersist)
+            if !ready.committedEntries.isEmpty {
+                let outcomes = try applier.apply(ready.committedEntries)
+                for entry in ready.committedEntries {
+                    waiters.resolve(entry: entry, outcome: outcomes[entry.index])
+                }
+            }
+            if let soft = ready.softState {
+                logger.info("raft role changed", metadata: ["role": "\(soft.role.rawValue)", "leader": "\(soft.leader.map { "\($0)" } ?? "none")", "term": "\(core.term)"])
+                if soft.role != .leader { waiters.failAll(except: core.term) }
+            }
+            core.advance(ready)
+        }
+    }
+
+    private static func reject(_ input: Input, core: RaftCore) {
+        switch input {
+        case .propose(_, let continuation): continuation.resume(throwing: ProposeFailure.shuttingDown)
+        case .status(let continuation): continuation.resume(returning: status(of: core, applied: core.appliedIndex))
+        case .tick, .messages, .unreachable: break
+        }
+    }
+
+    private static func status(of core: RaftCore, applied: LogIndex) -> RaftStatus {
+        RaftStatus(id: core.id, role: core.role, term: core.term, leader: core.leader, commitIndex: core.commitIndex,
+                   appliedIndex: applied, lastIndex: core.lastIndex, membership: core.membership)
+    }
+}
