@@ -31,5 +31,39 @@ let package = Package(
             name: "RaftCore",
             swiftSettings: strictSettings
         ),
+
+        // MARK: Storage
+        .target(
+            name: "LogStore",
+            dependencies: ["RaftCore", "CLZ4"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "StateStore",
+            dependencies: ["RaftCore", "CRocksDB"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "logstore-crash-writer",
+            dependencies: ["LogStore", "RaftCore"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "StorageBench",
+            dependencies: ["LogStore", "StateStore", "RaftCore"],
+            path: "bench/StorageBench",
+            exclude: ["RESULTS.md"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LogStoreTests",
+            dependencies: ["LogStore", "RaftCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StateStoreTests",
+            dependencies: ["StateStore", "RaftCore"],
+            swiftSettings: strictSettings
+        ),
     ]
 )
