@@ -49,6 +49,12 @@ struct LogState: Sendable {
         return index >= first && index <= lastIndex
     }
 
+    /// Whether the log (or its snapshot) holds `index` with `term`.
+    func holds(_ index: LogIndex, term: Term) -> Bool {
+        if let snapshot, snapshot.index == index { return snapshot.term == term }
+        return physicallyHolds(index) && physicalTerm(at: index) == term.rawValue
+    }
+
     func physicalTerm(at index: LogIndex) -> UInt64 {
         let segment = segments[segmentPosition(of: index)]
         return segment.terms[Int(index.rawValue - segment.firstIndex.rawValue)]

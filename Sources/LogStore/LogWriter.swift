@@ -247,8 +247,7 @@ final class LogWriter: @unchecked Sendable {
         try PosixFile.replaceAtomically(directory + "/" + MetadataFile.snapshotName, directory: directory,
                                         with: MetadataFile.encode(metadata))
         let doomed: [SegmentFile] = shared.mutex.withLock { state in
-            let keepsSuffix = state.physicallyHolds(metadata.index)
-                && state.physicalTerm(at: metadata.index) == metadata.term.rawValue
+            let keepsSuffix = state.holds(metadata.index, term: metadata.term)
             state.snapshot = metadata
             var doomed: [SegmentFile] = []
             if keepsSuffix {
