@@ -41,6 +41,40 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Storage
+        .target(
+            name: "LogStore",
+            dependencies: ["RaftCore", "CLZ4"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "StateStore",
+            dependencies: ["RaftCore", "CRocksDB"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "logstore-crash-writer",
+            dependencies: ["LogStore", "RaftCore"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "StorageBench",
+            dependencies: ["LogStore", "StateStore", "RaftCore"],
+            path: "bench/StorageBench",
+            exclude: ["RESULTS.md"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LogStoreTests",
+            dependencies: ["LogStore", "RaftCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StateStoreTests",
+            dependencies: ["StateStore", "RaftCore"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Libraries
         .target(
             name: "HeraldConfig",
@@ -60,6 +94,7 @@ let package = Package(
                 "HeraldConfig",
                 "RaftCore",
                 "Wire",
+                "LogStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

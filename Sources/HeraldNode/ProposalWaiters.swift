@@ -1,4 +1,4 @@
-public import RaftCore
+import RaftCore
 
 /// Proposers waiting for their entry to be applied, by log index. Owned by the Raft
 /// loop alone.

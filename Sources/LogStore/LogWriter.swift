@@ -1,0 +1,282 @@
+import RaftCore
+import Synchronization
+
+/// The single thread that mutates segment files: group commit lives here.
+///
+/// Loop: take every queued write, perform them in order (coalescing the bytes of all
+/// appends into one `pwrite` per segment), `fdatasync` each touched segment once,
+/// fsync the directory if files were created or deleted, then complete every ticket of
+/// the batch. Writes that arrive while a sync is in flight wait in the queue and form
+/// the next batch, so N concurrent writers share one fsync.
+///
+/// NB: `@unchecked Sendable` is sound because every `var` below is touched only by the
+/// writer thread (after `start()`); other threads reach the writer only through
+/// `queue` (locked) and `shared` (a Mutex).
+final class LogWriter: @unchecked Sendable {
+    let queue = WorkQueue<LogWrite>()
+    private let directory: String
+    private let options: LogStoreOptions
+    private let shared: LockedLogState
+
+    // MARK: Writer-thread state
+    /// Encoded records not yet written to the current (last) segment.
+    private var pending: [UInt8] = []
+    private var pendingOffsets: [UInt64] = []
+    private var pendingTerms: [UInt64] = []
+    /// Logical size of the current segment, pending bytes included.
+    private var writePosition: UInt64
+    /// Segments written since the last sync.
+    private var dirty: [ObjectIdentifier: SegmentFile] = [:]
+    private var directoryDirty = false
+    private var failure: LogStoreError?
+
+    init(directory: String, options: LogStoreOptions, shared: LockedLogState) {
+        self.directory = directory
+        self.options = options
+        self.shared = shared
+        self.writePosition = shared.mutex.withLock { $0.segments.last?.endOffset ?? 0 }
+    }
+
+    func start() { startDetachedThread { self.run() } }
+
+    private func run() {
+        var running = true
+        while running {
+            let batch = queue.takeAll()
+            var done: [DurabilityTicket] = []
+            var closing: [DurabilityTicket] = []
+            for write in batch {
+                if let failure {
+                    write.ticket.complete(.failure(failure))
+                    continue
+                }
+                if case .close(let ticket) = write {
+                    closing.append(ticket)
+                    failure = .closed
+                    continue
+                }
+                if let refusal = validate(write) {
+                    write.ticket.complete(.failure(refusal))
+                    continue
+                }
+                do throws(LogStoreError) {
+                    try perform(write)
+                    done.append(write.ticket)
+                } catch {
+                    stop(error)
+                    write.ticket.complete(.failure(error))
+                }
+            }
+            do throws(LogStoreError) {
+                try syncEverything()
+                for ticket in done { ticket.complete(.success(())) }
+            } catch {
+                stop(error)
+                for ticket in done { ticket.complete(.failure(error)) }
+            }
+            if !closing.isEmpty {
+                shared.mutex.withLock { $0.failure = $0.failure ?? .closed }
+                for ticket in closing { ticket.complete(.success(())) }
+                running = false
+            }
+        }
+        // Anything queued behind the close fails; later pushes are refused by the queue.
+        for write in queue.closeAndDrain() { write.ticket.complete(.failure(.closed)) }
+    }
+
+    /// A disk error stops the store for good (STYLE §5: never limp on).
+    private func stop(_ error: LogStoreError) {
+        failure = error
+        shared.mutex.withLock { $0.failure = error }
+    }
+
+    // MARK: - Validation (no I/O)
+
+    private var logicalLastIndex: LogIndex {
+        shared.mutex.withLock { $0.lastIndex }.advanced(by: UInt64(pendingOffsets.count))
+    }
+
+    private func validate(_ write: LogWrite) -> LogStoreError? {
+        guard case .append(let entries?, _, _) = write, entries.count > 0 else { return nil }
+        let (snapshotIndex, firstIndex) = shared.mutex.withLock { ($0.snapshot?.index, $0.firstIndex) }
+        if let snapshotIndex, entries.firstIndex <= snapshotIndex {
+            return .compacted(requested: entries.firstIndex, firstIndex: firstIndex)
+        }
+        let last = logicalLastIndex
+        if entries.firstIndex > last.advanced(by: 1) { return .nonContiguous(first: entries.firstIndex, lastIndex: last) }
+        return nil
+    }
+
+    // MARK: - Performing writes
+
+    private func perform(_ write: LogWrite) throws(LogStoreError) {
+        switch write {
+        case .append(let entries, let hardState, _):
+            if let entries, entries.count > 0 { try append(entries) }
+            if let hardState { try record(hardState) }
+        case .compact(let metadata, _):
+            try compact(metadata)
+        case .close:
+            break
+        }
+    }
+
+    private func append(_ entries: EncodedEntries) throws(LogStoreError) {
+        if entries.firstIndex <= logicalLastIndex {
+            try flushPending()
+            try truncateSuffix(from: entries.firstIndex)
+        }
+        if shared.mutex.withLock({ $0.segments.isEmpty }) { try createSegment(firstIndex: entries.firstIndex) }
+        entries.bytes.withUnsafeBytes { raw in pending.reserveCapacity(pending.count + raw.count) }
+        for k in 0..<entries.count {
+            if writePosition >= UInt64(options.segmentBytes) && currentSegmentHasEntries() {
+                try roll(nextIndex: entries.firstIndex.advanced(by: UInt64(k)))
+            }
+            let range = entries.recordRange(k)
+            pendingOffsets.append(writePosition)
+            pendingTerms.append(entries.terms[k])
+            pending.append(contentsOf: entries.bytes[range])
+            writePosition += UInt64(range.count)
+        }
+        markCurrentDirty()
+        if pending.count >= 8 << 20 { try flushPending() }
+    }
+
+    private func record(_ hardState: HardState) throws(LogStoreError) {
+        let stored = shared.mutex.withLock { $0.hardState }
+        if stored.term != hardState.term || stored.vote != hardState.vote {
+            // Term and vote change rarely (elections) and MUST NOT be lost to a later
+            // suffix truncation, so they live in their own atomically replaced file.
+            try PosixFile.replaceAtomically(directory + "/" + MetadataFile.hardStateName, directory: directory,
+                                            with: MetadataFile.encode(hardState))
+        } else if stored.commit != hardState.commit, shared.mutex.withLock({ !$0.segments.isEmpty }) {
+            // The commit index changes with nearly every Ready: a record in the log
+            // rides along in the same fsync. Losing one only makes restart replay more.
+            RecordCodec.appendCommit(hardState.commit, to: &pending)
+            writePosition = UInt64(pending.count) + pendingStartOffset
+            markCurrentDirty()
+        }
+        shared.mutex.withLock { $0.hardState = hardState }
+    }
+
+    /// File offset at which `pending` will be written.
+    private var pendingStartOffset: UInt64 { shared.mutex.withLock { $0.segments.last?.endOffset ?? 0 } }
+
+    private func currentSegmentHasEntries() -> Bool {
+        pendingOffsets.count > 0 || shared.mutex.withLock { ($0.segments.last?.count ?? 0) > 0 }
+    }
+
+    private func markCurrentDirty() {
+        if let file = shared.mutex.withLock({ $0.segments.last?.file }) { dirty[ObjectIdentifier(file)] = file }
+    }
+
+    /// Writes the pending bytes to the current segment and publishes their offsets.
+    private func flushPending() throws(LogStoreError) {
+        guard !pending.isEmpty else { return }
+        let (file, start) = shared.mutex.withLock { ($0.segments.last!.file, $0.segments.last!.endOffset) }
+        try PosixFile.write(file.descriptor, pending, at: start, path: file.path)
+        let offsets = pendingOffsets, terms = pendingTerms, end = start + UInt64(pending.count)
+        shared.mutex.withLock { state in
+            let last = state.segments.count - 1
+            state.segments[last].offsets.append(contentsOf: offsets)
+            state.segments[last].terms.append(contentsOf: terms)
+            state.segments[last].endOffset = end
+        }
+        pending.removeAll(keepingCapacity: true)
+        pendingOffsets.removeAll(keepingCapacity: true)
+        pendingTerms.removeAll(keepingCapacity: true)
+        writePosition = end
+    }
+
+    /// Seals the current segment (durable before anything lands in the next one, so a
+    /// sealed segment never has a torn tail) and starts a new one.
+    private func roll(nextIndex: LogIndex) throws(LogStoreError) {
+        try flushPending()
+        if let file = shared.mutex.withLock({ $0.segments.last?.file }) {
+            try PosixFile.dataSync(file.descriptor, path: file.path)
+            dirty[ObjectIdentifier(file)] = nil
+        }
+        try createSegment(firstIndex: nextIndex)
+    }
+
+    private func createSegment(firstIndex: LogIndex) throws(LogStoreError) {
+        let file = try SegmentFile(directory: directory, firstIndex: firstIndex, create: true)
+        try PosixFile.truncate(file.descriptor, to: 0, path: file.path)
+        shared.mutex.withLock { $0.segments.append(SegmentIndex(file: file)) }
+        writePosition = 0
+        directoryDirty = true
+    }
+
+    /// Removes every entry at or after `index` (a follower's conflicting suffix).
+    /// Later segments go first, newest first, each deletion made durable before the next
+    /// step, so a crash midway leaves a shorter but still well-formed log.
+    private func truncateSuffix(from index: LogIndex) throws(LogStoreError) {
+        let doomed = shared.mutex.withLock { state in
+            let keep = state.segments.prefix { $0.firstIndex < index }.count
+            let doomed = Array(state.segments[keep...].map(\.file).reversed())
+            state.segments.removeLast(state.segments.count - keep)
+            return doomed
+        }
+        for file in doomed {
+            try PosixFile.unlink(file.path)
+            try PosixFile.syncDirectory(directory)
+            dirty[ObjectIdentifier(file)] = nil
+        }
+        let cut: (SegmentFile, UInt64)? = shared.mutex.withLock { state in
+            guard let last = state.segments.indices.last else { return nil }
+            let keep = Int(index.rawValue - state.segments[last].firstIndex.rawValue)
+            guard keep < state.segments[last].count else { return nil }
+            let end = state.segments[last].offsets[keep]
+            state.segments[last].offsets.removeLast(state.segments[last].count - keep)
+            state.segments[last].terms.removeLast(state.segments[last].terms.count - keep)
+            state.segments[last].endOffset = end
+            return (state.segments[last].file, end)
+        }
+        if let (file, end) = cut {
+            try PosixFile.truncate(file.descriptor, to: end, path: file.path)
+            dirty[ObjectIdentifier(file)] = file
+        }
+        writePosition = shared.mutex.withLock { $0.segments.last?.endOffset ?? 0 }
+    }
+
+    /// Records the snapshot, then deletes whole segments it covers (Raft §7): if the log
+    /// holds the snapshot's last entry with the same term, entries after it are kept;
+    /// otherwise the whole log is discarded.
+    private func compact(_ metadata: SnapshotMetadata) throws(LogStoreError) {
+        try flushPending()
+        try PosixFile.replaceAtomically(directory + "/" + MetadataFile.snapshotName, directory: directory,
+                                        with: MetadataFile.encode(metadata))
+        let doomed: [SegmentFile] = shared.mutex.withLock { state in
+            let keepsSuffix = state.holds(metadata.index, term: metadata.term)
+            state.snapshot = metadata
+            var doomed: [SegmentFile] = []
+            if keepsSuffix {
+                while state.segments.count >= 2 && state.segments[1].firstIndex <= metadata.index.advanced(by: 1) {
+                    doomed.append(state.segments.removeFirst().file)
+                }
+            } else {
+                doomed = state.segments.map(\.file).reversed()
+                state.segments.removeAll()
+            }
+            if state.hardState.commit < metadata.index { state.hardState.commit = metadata.index }
+            return doomed
+        }
+        for file in doomed {
+            try PosixFile.unlink(file.path)
+            dirty[ObjectIdentifier(file)] = nil
+        }
+        if !doomed.isEmpty { directoryDirty = true }
+        writePosition = shared.mutex.withLock { $0.segments.last?.endOffset ?? 0 }
+    }
+
+    /// Writes pending bytes, then one fdatasync per touched segment and one directory fsync.
+    private func syncEverything() throws(LogStoreError) {
+        try flushPending()
+        for file in dirty.values { try PosixFile.dataSync(file.descriptor, path: file.path) }
+        dirty.removeAll(keepingCapacity: true)
+        if directoryDirty {
+            try PosixFile.syncDirectory(directory)
+            directoryDirty = false
+        }
+    }
+}

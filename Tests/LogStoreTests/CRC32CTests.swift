@@ -1,0 +1,44 @@
+import LogStore
+import Testing
+
+@Suite("CRC-32C")
+struct CRC32CTests {
+    @Test("matches the RFC 3720 and check-value test vectors")
+    func knownVectors() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
+        #expect(CRC32C.checksum((0..<32).map { UInt8($0) }) == 0x46DD_794E)
+        #expect(CRC32C.checksum((0..<32).map { UInt8(31 - $0) }) == 0x113F_DB5C)
+        #expect(CRC32C.checksum([UInt8]()) == 0)
+    }
+
+    @Test("slicing-by-8 agrees with the bitwise definition on every length and alignment")
+    func agreesWithBitwise() {
+        var generator = SeededGenerator(seed: 7)
+        let data = (0..<300).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for start in 0..<9 {
+            for end in stride(from: start, through: data.count, by: 7) {
+                let slice = Array(data[start..<end])
+                #expect(CRC32C.checksum(slice) == bitwise(slice))
+            }
+        }
+    }
+
+    @Test("update continues a running checksum")
+    func incremental() {
+        let data = Array("The quick brown fox jumps over the lazy dog".utf8)
+        let first = data.withUnsafeBytes { CRC32C.update(0, with: UnsafeRawBufferPointer(rebasing: $0[0..<10])) }
+        let whole = data.withUnsafeBytes { CRC32C.update(first, with: UnsafeRawBufferPointer(rebasing: $0[10...])) }
+        #expect(whole == CRC32C.checksum(data))
+    }
+
+    private func bitwise(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+        }
+        return ~crc
+    }
+}

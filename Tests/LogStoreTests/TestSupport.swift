@@ -1,0 +1,60 @@
+import Foundation
+import LogStore
+import RaftCore
+
+/// A fresh directory under the system temp dir, removed when the value goes away.
+final class TemporaryDirectory {
+    let path: String
+
+    init(_ label: String = "logstore") {
+        let template = NSTemporaryDirectory() + "herald-\(label)-XXXXXX"
+        var bytes = Array(template.utf8CString)
+        guard let made = mkdtemp(&bytes) else { fatalError("mkdtemp failed") }
+        path = String(cString: made)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func file(_ name: String) -> String { path + "/" + name }
+}
+
+/// SplitMix64: a tiny seeded generator so every failing run can be replayed.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Entries `first...last` with a payload of `size` bytes derived from the index.
+func makeEntries(_ range: ClosedRange<UInt64>, term: UInt64 = 1, size: Int = 100) -> [Entry] {
+    range.map { index in
+        Entry(term: Term(term), index: LogIndex(index), data: (0..<size).map { UInt8(truncatingIfNeeded: index &* 31 &+ UInt64($0)) })
+    }
+}
+
+/// The crash writer's payload function (a copy of `CrashPayload.bytes(for:)`).
+func crashPayload(for index: UInt64) -> [UInt8] {
+    let size = Int(1 + (index &* 7919) % 3000)
+    return (0..<size).map { UInt8(truncatingIfNeeded: index &+ UInt64($0 / 16)) }
+}
+
+func segmentName(_ first: UInt64) -> String {
+    let digits = String(first)
+    return "segment-" + String(repeating: "0", count: 20 - digits.count) + digits + ".log"
+}
+
+func fileBytes(_ path: String) -> [UInt8] { Array(FileManager.default.contents(atPath: path) ?? Data()) }
+
+func writeBytes(_ bytes: [UInt8], to path: String) {
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+}
+
+func segmentFiles(in directory: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix("segment-") }.sorted()
+}
