@@ -31,5 +31,21 @@ let package = Package(
             name: "RaftCore",
             swiftSettings: strictSettings
         ),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "RaftBench",
+            dependencies: ["RaftCore"],
+            path: "bench/RaftBench",
+            exclude: ["RESULTS.md"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "RaftCoreTests",
+            dependencies: ["RaftCore"],
+            swiftSettings: strictSettings
+        ),
     ]
 )
