@@ -81,10 +81,9 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
 
     /// Runs the loop and its tick timer until graceful shutdown.
     public func run() async throws {
-        let recovered = try log.recover()
-        var core = RaftCore(config: config,
-                            restoring: recovered.restoredState(initialMembership: initialMembership),
-                            seed: seed)
+        var restored = try log.recover().restoredState(initialMembership: initialMembership)
+        restored.applied = applier.appliedIndex
+        var core = RaftCore(config: config, restoring: restored, seed: seed)
         logger.info("raft restored", metadata: [
             "term": "\(core.term)", "commit": "\(core.commitIndex)", "last": "\(core.lastIndex)",
             "applied": "\(applier.appliedIndex)",
