@@ -5,26 +5,30 @@ import NIOHTTP1
 import NIOPosix
 public import ServiceLifecycle
 
-/// The node's HTTP endpoint: `/healthz` (the process is up), and `/v1/status`
-/// (JSON describing this node and its view of the cluster). Further endpoints
-/// (readiness, metrics, admin) join as the node grows.
+/// What the HTTP endpoint asks the node, once per request.
+public protocol AdminEndpoints: Sendable {
+    /// The node's status, served as JSON at `/v1/status`.
+    func status() async -> NodeStatus
+}
+
+/// The node's HTTP endpoint: `/healthz` (the process is up), `/readyz` (the node
+/// knows a leader and has applied what it knows committed), and `/v1/status` (JSON
+/// describing this node and its view of the cluster).
 public struct AdminHTTPServer: Service {
-    /// What `/v1/status` reports; called for every request.
-    public typealias StatusProvider = @Sendable () -> NodeStatus
 
     private let endpoint: Endpoint
-    private let status: StatusProvider
+    private let endpoints: any AdminEndpoints
     private let logger: Logger
 
     /// Creates the server; it binds in `run()`.
     /// - Parameters:
     ///   - endpoint: where to listen.
     ///   - logger: where to log.
-    ///   - status: produces the current status.
-    public init(endpoint: Endpoint, logger: Logger, status: @escaping StatusProvider) {
+    ///   - endpoints: answers the requests.
+    public init(endpoint: Endpoint, logger: Logger, endpoints: any AdminEndpoints) {
         self.endpoint = endpoint
         self.logger = logger
-        self.status = status
+        self.endpoints = endpoints
     }
 
     /// Binds, serves until graceful shutdown, then closes.
@@ -62,7 +66,7 @@ public struct AdminHTTPServer: Service {
                         continue
                     case .end:
                         guard let request = head else { continue }
-                        let response = respond(to: request)
+                        let response = await respond(to: request)
                         var headers = HTTPHeaders()
                         headers.add(name: "Content-Type", value: response.contentType)
                         headers.add(name: "Content-Length", value: "\(response.body.utf8.count)")
@@ -81,7 +85,7 @@ public struct AdminHTTPServer: Service {
         }
     }
 
-    private func respond(to request: HTTPRequestHead) -> (status: HTTPResponseStatus, contentType: String, body: String) {
+    private func respond(to request: HTTPRequestHead) async -> (status: HTTPResponseStatus, contentType: String, body: String) {
         let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
         guard request.method == .GET || request.method == .HEAD else {
             return (.methodNotAllowed, "text/plain", "method not allowed\n")
@@ -89,8 +93,14 @@ public struct AdminHTTPServer: Service {
         switch path {
         case "/healthz":
             return (.ok, "text/plain", "ok\n")
+        case "/readyz":
+            let status = await endpoints.status()
+            if let reason = status.notReadyReason {
+                return (.serviceUnavailable, "text/plain", "not ready: \(reason)\n")
+            }
+            return (.ok, "text/plain", "ready\n")
         case "/v1/status":
-            return (.ok, "application/json", status().json + "\n")
+            return (.ok, "application/json", await endpoints.status().json + "\n")
         default:
             return (.notFound, "text/plain", "not found: \(path)\n")
         }

@@ -1,41 +1,76 @@
+import RaftCore
+
 /// A node's view of itself and its cluster, served as JSON by `/v1/status`.
 public struct NodeStatus: Sendable {
     /// The cluster's name.
     public var clusterName: String
-    /// This node's id.
-    public var nodeID: UInt64
     /// This node's region.
     public var region: String
-    /// The ids of every configured member.
-    public var members: [UInt64]
+    /// Raft state.
+    public var raft: RaftStatus
+    /// Digest of the replicated state at `raft.appliedIndex` (equal digests at equal
+    /// indexes mean equal state).
+    public var stateDigest: UInt64
+    /// Peers with a live outgoing connection.
+    public var connectedPeers: [UInt64]
     /// Seconds since the process started.
     public var uptimeSeconds: Double
 
     /// Creates a status.
-    public init(clusterName: String, nodeID: UInt64, region: String, members: [UInt64], uptimeSeconds: Double) {
+    public init(clusterName: String, region: String, raft: RaftStatus, stateDigest: UInt64,
+                connectedPeers: [UInt64], uptimeSeconds: Double) {
         self.clusterName = clusterName
-        self.nodeID = nodeID
         self.region = region
-        self.members = members
+        self.raft = raft
+        self.stateDigest = stateDigest
+        self.connectedPeers = connectedPeers
         self.uptimeSeconds = uptimeSeconds
+    }
+
+    /// Why the node should not receive traffic yet, or nil when it is ready.
+    public var notReadyReason: String? {
+        if raft.leader == nil { return "no leader known (election in progress)" }
+        if raft.appliedIndex < raft.commitIndex {
+            return "catching up: applied \(raft.appliedIndex.rawValue) of \(raft.commitIndex.rawValue)"
+        }
+        return nil
     }
 
     /// The status as a JSON object.
     public var json: String {
-        let memberList = members.map(String.init).joined(separator: ",")
-        return """
-            {"cluster":\(quoted(clusterName)),"node":\(nodeID),"region":\(quoted(region)),\
-            "members":[\(memberList)],"uptimeSeconds":\(uptimeSeconds)}
-            """
+        var fields: [(String, String)] = []
+        fields.append(("cluster", JSONText.quoted(clusterName)))
+        fields.append(("node", "\(raft.id.rawValue)"))
+        fields.append(("region", JSONText.quoted(region)))
+        fields.append(("role", JSONText.quoted(raft.role.rawValue)))
+        fields.append(("term", "\(raft.term.rawValue)"))
+        fields.append(("leader", raft.leader.map { "\($0.rawValue)" } ?? "null"))
+        fields.append(("commitIndex", "\(raft.commitIndex.rawValue)"))
+        fields.append(("appliedIndex", "\(raft.appliedIndex.rawValue)"))
+        fields.append(("lastIndex", "\(raft.lastIndex.rawValue)"))
+        fields.append(("stateDigest", JSONText.quoted(String(stateDigest, radix: 16))))
+        fields.append(("voters", "[" + raft.membership.voters.sorted().map { "\($0.rawValue)" }.joined(separator: ",") + "]"))
+        fields.append(("learners", "[" + raft.membership.learners.sorted().map { "\($0.rawValue)" }.joined(separator: ",") + "]"))
+        fields.append(("connectedPeers", "[" + connectedPeers.sorted().map(String.init).joined(separator: ",") + "]"))
+        fields.append(("ready", notReadyReason == nil ? "true" : "false"))
+        fields.append(("uptimeSeconds", "\(uptimeSeconds)"))
+        return "{" + fields.map { "\(JSONText.quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
+}
 
-    private func quoted(_ text: String) -> String {
+/// Minimal JSON text helpers for hand-built responses.
+enum JSONText {
+    /// `text` as a JSON string literal.
+    static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            case "\n": out += "\\n"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(scalar)
             }
         }
