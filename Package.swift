@@ -43,13 +43,17 @@ let package = Package(
 
         // MARK: Storage
         .target(
+            name: "Checksums",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "LogStore",
-            dependencies: ["RaftCore", "CLZ4"],
+            dependencies: ["RaftCore", "Checksums", "CLZ4"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StateStore",
-            dependencies: ["RaftCore", "CRocksDB"],
+            dependencies: ["RaftCore", "Checksums", "CRocksDB"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -66,12 +70,12 @@ let package = Package(
         ),
         .testTarget(
             name: "LogStoreTests",
-            dependencies: ["LogStore", "RaftCore"],
+            dependencies: ["LogStore", "Checksums", "RaftCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "StateStoreTests",
-            dependencies: ["StateStore", "RaftCore"],
+            dependencies: ["StateStore", "Checksums", "RaftCore"],
             swiftSettings: strictSettings
         ),
 

@@ -1,3 +1,4 @@
+import Checksums
 import RaftCore
 
 /// The two small files next to the segments, each replaced atomically (temp file, fsync,

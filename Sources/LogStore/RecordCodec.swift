@@ -1,3 +1,4 @@
+import Checksums
 internal import CLZ4
 import RaftCore
 

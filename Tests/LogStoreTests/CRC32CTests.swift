@@ -1,4 +1,4 @@
-import LogStore
+import Checksums
 import Testing
 
 @Suite("CRC-32C")

@@ -1,0 +1,63 @@
+import Foundation
+internal import Glibc
+
+/// File-system steps that must be durable: fsync of files and directories, atomic
+/// replacement, recursive listing. Foundation handles names; Glibc does the syncing.
+enum DurableFiles {
+    static func fail(_ operation: String, _ path: String) -> StateStoreError {
+        .io(operation: operation, path: path, errno: errno)
+    }
+
+    /// fsyncs a file or directory.
+    static func sync(_ path: String) throws(StateStoreError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw fail("open", path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw fail("fsync", path) }
+    }
+
+    /// Writes `bytes` to `path` through a temp file, fsyncs it, renames it into place and
+    /// fsyncs the directory.
+    static func replace(_ path: String, with bytes: [UInt8]) throws(StateStoreError) {
+        let temp = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temp, contents: Data(bytes)) else { throw fail("create", temp) }
+        try sync(temp)
+        try rename(temp, path)
+        try sync((path as NSString).deletingLastPathComponent)
+    }
+
+    static func rename(_ from: String, _ to: String) throws(StateStoreError) {
+        guard Glibc.rename(from, to) == 0 else { throw fail("rename", from) }
+    }
+
+    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    static func remove(_ path: String) throws(StateStoreError) {
+        guard exists(path) else { return }
+        do { try FileManager.default.removeItem(atPath: path) } catch { throw fail("remove", path) }
+    }
+
+    static func makeDirectory(_ path: String) throws(StateStoreError) {
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw fail("mkdir", path)
+        }
+    }
+
+    /// Regular files under `directory`, as sorted relative paths.
+    static func files(under directory: String) throws(StateStoreError) -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { throw fail("opendir", directory) }
+        var files: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: directory + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files.append(relative)
+            }
+        }
+        return files.sorted()
+    }
+
+    static func isEmptyOrMissing(_ directory: String) -> Bool {
+        guard exists(directory) else { return true }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).isEmpty
+    }
+}

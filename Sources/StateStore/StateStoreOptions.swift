@@ -1,0 +1,39 @@
+/// How a `StateStore` opens RocksDB.
+public struct StateStoreOptions: Sendable, Hashable {
+    /// The applied-index column family, always opened.
+    public static let metaFamily = "meta"
+
+    /// Column families to open (created when missing). `default` and `meta` are always added.
+    public var columnFamilies: [String]
+    /// Column families whose values go to blob files (RocksDB integrated BlobDB): large
+    /// values such as message bodies stay out of the LSM tree, so compaction does not
+    /// rewrite them.
+    public var blobFamilies: Set<String>
+    /// Values at least this large go to a blob file (in blob families).
+    public var minBlobSize: UInt64
+    /// Size of each blob file.
+    public var blobFileSize: UInt64
+    /// Memtable size per column family.
+    public var writeBufferSize: Int
+    /// Collect RocksDB statistics (`StateStore.statistics()`); costs a little CPU.
+    public var enableStatistics: Bool
+
+    /// Creates options.
+    /// - Parameters:
+    ///   - columnFamilies: families to open besides `default` and `meta`.
+    ///   - blobFamilies: families stored in blob files (default `bodies`).
+    ///   - minBlobSize: smallest value moved to a blob file (default 256 bytes).
+    ///   - blobFileSize: blob file size (default 256 MiB).
+    ///   - writeBufferSize: memtable size (default 64 MiB).
+    ///   - enableStatistics: collect statistics (default off).
+    public init(columnFamilies: [String] = ["bodies"], blobFamilies: Set<String> = ["bodies"],
+                minBlobSize: UInt64 = 256, blobFileSize: UInt64 = 256 << 20,
+                writeBufferSize: Int = 64 << 20, enableStatistics: Bool = false) {
+        self.columnFamilies = columnFamilies
+        self.blobFamilies = blobFamilies
+        self.minBlobSize = minBlobSize
+        self.blobFileSize = blobFileSize
+        self.writeBufferSize = writeBufferSize
+        self.enableStatistics = enableStatistics
+    }
+}
