@@ -40,6 +40,10 @@ let package = Package(
             name: "RaftCore",
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "QueueModel",
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Libraries
         .target(
@@ -85,6 +89,11 @@ let package = Package(
         .testTarget(
             name: "HeraldConfigTests",
             dependencies: ["HeraldConfig"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "QueueModelTests",
+            dependencies: ["QueueModel"],
             swiftSettings: strictSettings
         ),
         .testTarget(
