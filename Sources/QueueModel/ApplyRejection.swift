@@ -9,6 +9,10 @@ public enum ApplyRejection: Hashable, Sendable, CustomStringConvertible {
     case tooManyRecipients(count: Int)
     /// The address is neither `local@domain` nor `@domain`.
     case unusableSuppressionAddress(String)
+    /// The entry's bytes are not a well-formed command of a version this build knows
+    /// (truncated, bad field, trailing bytes). Every node of the same version sees the
+    /// same bytes and skips them alike, so one bad entry cannot halt the cluster.
+    case malformedCommand(ByteDecodingError)
 
     /// A sentence saying what was refused.
     public var description: String {
@@ -17,6 +21,7 @@ public enum ApplyRejection: Hashable, Sendable, CustomStringConvertible {
         case .noRecipients: "the envelope has no recipients"
         case .tooManyRecipients(let count): "\(count) recipients exceed the limit of 65536"
         case .unusableSuppressionAddress(let address): "\"\(address)\" is not an address or @domain"
+        case .malformedCommand(let error): "malformed command: \(error)"
         }
     }
 }
