@@ -40,6 +40,10 @@ let package = Package(
             name: "RaftCore",
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "QueueModel",
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Storage
         .target(
@@ -99,6 +103,8 @@ let package = Package(
                 "RaftCore",
                 "Wire",
                 "LogStore",
+                "StateStore",
+                "QueueModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -143,6 +149,11 @@ let package = Package(
         .testTarget(
             name: "RaftCoreTests",
             dependencies: ["RaftCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "QueueModelTests",
+            dependencies: ["QueueModel"],
             swiftSettings: strictSettings
         ),
         .testTarget(
