@@ -136,15 +136,20 @@ public final class PeerTransport: Service, Sendable {
                 var welcome = ByteBuffer()
                 PeerHello(clusterName: clusterName, from: me, to: hello.from).encode(into: &welcome)
                 try await outbound.write(Frame(kind: PeerFrameKind.welcome.rawValue, payload: welcome))
-                while let frame = try await frames.next() {
-                    guard frame.kind == PeerFrameKind.raftMessages.rawValue else {
-                        throw WireError.unknownKind(frame.kind)
+                // On shutdown, close the connection so the read below ends at once.
+                try await withGracefulShutdownHandler {
+                    while let frame = try await frames.next() {
+                        guard frame.kind == PeerFrameKind.raftMessages.rawValue else {
+                            throw WireError.unknownKind(frame.kind)
+                        }
+                        var body = frame.payload
+                        let messages = try PeerMessageCodec.decodeMessages(from: &body)
+                        // A peer may speak only for itself, only to this node.
+                        let valid = messages.filter { $0.from == hello.from && $0.to == me }
+                        if !valid.isEmpty { deliver(valid) }
                     }
-                    var body = frame.payload
-                    let messages = try PeerMessageCodec.decodeMessages(from: &body)
-                    // A peer may speak only for itself, only to this node.
-                    let valid = messages.filter { $0.from == hello.from && $0.to == me }
-                    if !valid.isEmpty { deliver(valid) }
+                } onGracefulShutdown: {
+                    connection.channel.close(promise: nil)
                 }
             }
         } catch {

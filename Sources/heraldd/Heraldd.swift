@@ -3,8 +3,6 @@ import Foundation
 import HeraldConfig
 import HeraldNode
 import Logging
-import ServiceLifecycle
-import UnixSignals
 
 /// `heraldd`: one Herald node. It validates the whole configuration before it opens
 /// any file or port, so a bad config never half-starts a node.
@@ -46,30 +44,11 @@ struct Heraldd: AsyncParsableCommand {
         logger.logLevel = logLevel
         logger[metadataKey: "node"] = "\(me.id)"
 
-        let directory: DataDirectory
         do {
-            directory = try DataDirectory(path: cluster.dataDirectory(of: me))
-        } catch {
+            try await HeraldNodeRuntime(cluster: cluster, node: me, logger: logger).run()
+        } catch let error as HeraldNodeRuntime.StartError {
             fail("heraldd: \(error)", code: 1)
         }
-        logger.info("starting", metadata: ["cluster": "\(cluster.clusterName)", "data": "\(directory.path)"])
-
-        let started = ContinuousClock.now
-        let http = AdminHTTPServer(endpoint: me.httpAddress, logger: logger) {
-            let elapsed = ContinuousClock.now - started
-            return NodeStatus(
-                clusterName: cluster.clusterName, nodeID: me.id, region: me.region,
-                members: cluster.nodes.map(\.id),
-                uptimeSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        }
-        let group = ServiceGroup(
-            services: [http],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
-        try await group.run()
-        logger.info("stopped")
-        withExtendedLifetime(directory) {}
     }
 
     private func fail(_ message: String, code: Int32) -> Never {

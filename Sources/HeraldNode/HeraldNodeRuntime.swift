@@ -1,0 +1,119 @@
+import Foundation
+public import HeraldConfig
+public import Logging
+import LogStore
+import QueueModel
+import RaftCore
+import ServiceLifecycle
+import StateStore
+import Synchronization
+import UnixSignals
+
+/// One Herald node, assembled from the cluster configuration: its data directory,
+/// Raft log, state store, Raft loop, peer transport and HTTP endpoint, run as one
+/// `ServiceGroup` that stops cleanly on SIGTERM or SIGINT.
+public struct HeraldNodeRuntime {
+    private let cluster: ClusterConfig
+    private let node: NodeConfig
+    private let logger: Logger
+
+    /// Prepares a node; nothing is opened until `run()`.
+    /// - Parameters:
+    ///   - cluster: the validated configuration.
+    ///   - node: this node's entry in it.
+    ///   - logger: where to log.
+    public init(cluster: ClusterConfig, node: NodeConfig, logger: Logger) {
+        self.cluster = cluster
+        self.node = node
+        self.logger = logger
+    }
+
+    /// Why the node could not start.
+    public struct StartError: Error, CustomStringConvertible {
+        /// The sentence for the operator.
+        public let description: String
+    }
+
+    /// Opens the node's storage, then runs every service until shutdown.
+    /// - Throws: `StartError` when the data directory or a store cannot be opened;
+    ///   any error a service stops with.
+    public func run() async throws {
+        let directory: DataDirectory
+        do {
+            directory = try DataDirectory(path: cluster.dataDirectory(of: node))
+        } catch {
+            throw StartError(description: "\(error)")
+        }
+        logger.info("starting", metadata: ["cluster": "\(cluster.clusterName)", "data": "\(directory.path)"])
+
+        let log: LogStore
+        let store: StateStore
+        let applier: QueueApplier
+        do {
+            log = try LogStore(directory: directory.path + "/raft")
+            store = try StateStore(path: directory.path + "/state", options: QueueApplier.storeOptions)
+            applier = try QueueApplier(store: store)
+        } catch {
+            throw StartError(description: "cannot open the stores in \(directory.path): \(error)")
+        }
+
+        let me = NodeID(node.id)
+        let timings = cluster.raft
+        let raftConfig = RaftConfig(id: me, electionTicks: timings.electionTicks, heartbeatTicks: timings.heartbeatTicks)
+        let voters = Set(cluster.nodes.map { NodeID($0.id) })
+        let transportSlot = Mutex<PeerTransport?>(nil)
+        let raft = RaftService(
+            config: raftConfig, tickInterval: .milliseconds(timings.tickMilliseconds),
+            initialMembership: Membership(voters: voters), log: log, applier: applier,
+            seed: UInt64.random(in: 1...UInt64.max), logger: logger
+        ) { messages in
+            transportSlot.withLock { $0 }?.send(messages)
+        }
+        var peers: [NodeID: Endpoint] = [:]
+        for other in cluster.nodes where other.id != node.id { peers[NodeID(other.id)] = other.peerAddress }
+        let transport = PeerTransport(
+            clusterName: cluster.clusterName, me: me, listenAddress: node.peerAddress, peers: peers, logger: logger,
+            deliver: { raft.receive($0) }, unreachable: { raft.reportUnreachable($0) })
+        transportSlot.withLock { $0 = transport }
+
+        let started = ContinuousClock.now
+        let endpoints = NodeEndpoints(cluster: cluster, node: node, raft: raft, applier: applier,
+                                      transport: transport, started: started)
+        let http = AdminHTTPServer(endpoint: node.httpAddress, logger: logger, endpoints: endpoints)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: raft),
+                    .init(service: transport),
+                    .init(service: http),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        logger.info("stopped")
+        withExtendedLifetime((directory, store)) {}
+    }
+}
+
+/// Answers the HTTP endpoint from the running services.
+struct NodeEndpoints: AdminEndpoints {
+    let cluster: ClusterConfig
+    let node: NodeConfig
+    let raft: RaftService<QueueApplier>
+    let applier: QueueApplier
+    let transport: PeerTransport
+    let started: ContinuousClock.Instant
+
+    func status() async -> NodeStatus {
+        let raftStatus = await raft.status()
+        let elapsed = ContinuousClock.now - started
+        let digest = applier.digest
+        return NodeStatus(
+            clusterName: cluster.clusterName, region: node.region, raft: raftStatus,
+            stateDigest: digest.high ^ digest.low,
+            connectedPeers: transport.connectedPeers.map(\.rawValue),
+            uptimeSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+}

@@ -1,0 +1,76 @@
+public import QueueModel
+public import RaftCore
+public import StateStore
+import Synchronization
+
+/// The queue's state machine on one node: decodes committed queue commands, applies
+/// them with `QueueStateMachine` and writes every resulting mutation, the state digest
+/// and the applied index in ONE RocksDB batch, so a restart never applies an entry
+/// twice or skips one.
+///
+/// State writes are not fsynced: the Raft log is the durable record, and on restart
+/// the entries above the stored applied index are applied again from it.
+public final class QueueApplier: CommittedEntryApplier {
+    /// What applying one committed command produced, with where it sits in the log.
+    public struct Applied: Sendable, Equatable {
+        /// The entry's term.
+        public var term: Term
+        /// The entry's index.
+        public var index: LogIndex
+        /// What the command did.
+        public var outcome: CommandOutcome
+    }
+
+    private let store: StateStore
+    private let machine: QueueStateMachine
+    /// The applied index and digest; written by the Raft loop, read by status requests.
+    private let progress: Mutex<(applied: LogIndex, digest: StateDigest)>
+
+    /// The column families the queue needs.
+    public static let storeOptions = StateStoreOptions(columnFamilies: Family.allCases.map(\.rawValue), blobFamilies: [Family.bodies.rawValue])
+
+    /// Opens the applier over `store`, reading the applied index and digest it holds.
+    /// - Throws: when the stored digest cannot be read.
+    public init(store: StateStore, config: QueueModelConfig = QueueModelConfig()) throws {
+        self.store = store
+        self.machine = QueueStateMachine(config: config)
+        let digest = try StateDigest.load(from: StateStoreReader(store: store))
+        self.progress = Mutex((try store.appliedIndex(), digest))
+    }
+
+    /// The index of the last entry applied.
+    public var appliedIndex: LogIndex { progress.withLock { $0.applied } }
+
+    /// The digest of the replicated state at `appliedIndex`.
+    public var digest: StateDigest { progress.withLock { $0.digest } }
+
+    /// A reader over the current state, for status queries.
+    public var reader: some QueueStateReader { StateStoreReader(store: store) }
+
+    /// Applies committed entries; see `CommittedEntryApplier.apply(_:)`.
+    public func apply(_ entries: [Entry]) throws -> [LogIndex: Applied] {
+        let (applied, digest) = progress.withLock { ($0.applied, $0.digest) }
+        let fresh = entries.filter { $0.index > applied }
+        guard let last = fresh.last else { return [:] }
+        let commands = fresh.filter { $0.kind == .command }
+            .map { CommittedCommand(index: AppliedIndex($0.index.rawValue), bytes: $0.data) }
+        let result = try machine.applyBatch(commands, reader: StateStoreReader(store: store), digest: digest)
+        var batch = WriteBatch()
+        for mutation in result.mutations {
+            switch mutation {
+            case .put(let family, let key, let value): batch.put(value, for: key, in: family.rawValue)
+            case .delete(let family, let key): batch.delete(key, in: family.rawValue)
+            }
+        }
+        try store.apply(batch: batch, appliedIndex: last.index)
+        progress.withLock { $0 = (last.index, result.digest) }
+
+        let terms = Dictionary(fresh.map { ($0.index, $0.term) }, uniquingKeysWith: { first, _ in first })
+        var outcomes: [LogIndex: Applied] = [:]
+        for applied in result.outcomes {
+            let index = LogIndex(applied.index.rawValue)
+            outcomes[index] = Applied(term: terms[index] ?? .zero, index: index, outcome: applied.outcome)
+        }
+        return outcomes
+    }
+}
