@@ -174,7 +174,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "ProcessTests",
+            name: "ClusterTests",
             dependencies: ["HeraldConfig"],
             swiftSettings: strictSettings
         ),

@@ -1,0 +1,119 @@
+import Foundation
+
+/// A real Herald cluster for tests: N `heraldd` processes on loopback with free ports,
+/// a generated configuration and data in a temporary directory. Every process left
+/// running is killed when the cluster is released.
+final class LocalCluster {
+    struct Node {
+        var id: UInt64
+        var peerPort: Int
+        var clientPort: Int
+        var httpPort: Int
+    }
+
+    let directory: TemporaryDirectory
+    let configPath: String
+    let nodes: [Node]
+    private var processes: [UInt64: Process] = [:]
+
+    /// Writes the configuration; starts nothing.
+    init(size: Int, name: String = "test", electionTicks: Int = 10, tickMilliseconds: Int = 50) throws {
+        directory = try TemporaryDirectory()
+        var nodes: [Node] = []
+        for id in 1...size {
+            nodes.append(Node(id: UInt64(id), peerPort: try LocalPorts.free(), clientPort: try LocalPorts.free(),
+                              httpPort: try LocalPorts.free()))
+        }
+        self.nodes = nodes
+        let entries = nodes.map { node in
+            """
+            {"id": \(node.id), "region": "r\(node.id)", "peerAddress": "127.0.0.1:\(node.peerPort)",
+             "clientAddress": "127.0.0.1:\(node.clientPort)", "httpAddress": "127.0.0.1:\(node.httpPort)"}
+            """
+        }
+        let config = """
+            {"clusterName": "\(name)", "dataDirectory": "data",
+             "raft": {"tickMilliseconds": \(tickMilliseconds), "heartbeatTicks": 1, "electionTicks": \(electionTicks)},
+             "nodes": [\(entries.joined(separator: ",\n"))]}
+            """
+        configPath = try directory.write("cluster.json", config)
+    }
+
+    deinit {
+        for process in processes.values where process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    func node(_ id: UInt64) -> Node { nodes.first { $0.id == id }! }
+
+    /// Starts node `id` (again), appending its output to `node-<id>.log`.
+    func start(_ id: UInt64) throws {
+        let logURL = directory.url.appendingPathComponent("node-\(id).log")
+        if !FileManager.default.fileExists(atPath: logURL.path) {
+            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: logURL)
+        try log.seekToEnd()
+        let process = Process()
+        process.executableURL = HeraldBinaries.directory.appendingPathComponent("heraldd")
+        process.arguments = ["--config", configPath, "--node", "\(id)", "--log-level", "info"]
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        processes[id] = process
+    }
+
+    func startAll() throws {
+        for node in nodes { try start(node.id) }
+    }
+
+    /// Sends `signal` to node `id` and waits (with a deadline) for it to exit.
+    @discardableResult
+    func stop(_ id: UInt64, signal: Int32 = SIGKILL) -> Process? {
+        guard let process = processes.removeValue(forKey: id) else { return nil }
+        kill(process.processIdentifier, signal)
+        _ = waitUntil(timeout: .seconds(30)) { !process.isRunning }
+        return process
+    }
+
+    func isRunning(_ id: UInt64) -> Bool { processes[id]?.isRunning ?? false }
+
+    /// Node `id`'s `/v1/status`, or nil when it does not answer.
+    func status(_ id: UInt64) -> [String: Any]? {
+        guard let response = LocalPorts.get(port: node(id).httpPort, path: "/v1/status"), response.status == 200,
+              let object = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any] else {
+            return nil
+        }
+        return object
+    }
+
+    /// The leader that every running node agrees on, once they do (within `timeout`).
+    func waitForAgreedLeader(timeout: Duration = .seconds(30)) -> UInt64? {
+        var agreed: UInt64?
+        _ = waitUntil(timeout: timeout) {
+            let running = nodes.map(\.id).filter(isRunning)
+            let statuses = running.compactMap(status)
+            guard statuses.count == running.count,
+                  let leader = statuses.first?["leader"] as? Int,
+                  statuses.allSatisfy({ ($0["leader"] as? Int) == leader }),
+                  running.contains(UInt64(leader)),
+                  let leaderStatus = status(UInt64(leader)), leaderStatus["role"] as? String == "leader" else {
+                return false
+            }
+            agreed = UInt64(leader)
+            return true
+        }
+        return agreed
+    }
+
+    /// The last lines of every node's log, for failure messages.
+    func logTails(lines: Int = 15) -> String {
+        nodes.map { node in
+            let path = directory.url.appendingPathComponent("node-\(node.id).log").path
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            return "--- node \(node.id)\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+}
