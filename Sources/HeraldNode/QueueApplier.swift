@@ -44,8 +44,8 @@ public final class QueueApplier: CommittedEntryApplier {
     /// The digest of the replicated state at `appliedIndex`.
     public var digest: StateDigest { progress.withLock { $0.digest } }
 
-    /// A reader over the current state, for status queries.
-    public var reader: some QueueStateReader { StateStoreReader(store: store) }
+    /// A reader over the applied state, for queries.
+    var storeReader: StateStoreReader { StateStoreReader(store: store) }
 
     /// Applies committed entries; see `CommittedEntryApplier.apply(_:)`.
     public func apply(_ entries: [Entry]) throws -> [LogIndex: Applied] {

@@ -1,0 +1,216 @@
+import Foundation
+import QueueModel
+import RaftCore
+import Wire
+
+/// Answers producer requests: validation, proposing commands through Raft, reads from
+/// the applied state, and forwarding to the leader when this node does not lead.
+///
+/// Reads are served by the leader from its applied state, which holds every write it
+/// has acknowledged; a follower forwards them so a producer always reads its writes.
+struct ProducerRequestHandler: Sendable {
+    let me: NodeID
+    let raft: RaftService<QueueApplier>
+    let applier: QueueApplier
+    let machine: QueueStateMachine
+    let validator: EnvelopeValidator
+    let forwarder: LeaderForwarder
+    let clusterStatus: @Sendable () async -> ClusterStatusReport
+
+    /// Answers one request. `forwarded` is true when another node already forwarded it
+    /// here, so it is never forwarded twice (no loops during leader changes).
+    func respond(to request: ProducerRequest, forwarded: Bool) async -> ProducerResponse {
+        switch request {
+        case .hello:
+            return .error(.malformedRequest, detail: "hello was already received on this connection")
+        case .clusterStatus:
+            return .clusterStatus(await clusterStatus())
+        default:
+            break
+        }
+        let status = await raft.status()
+        guard status.role == .leader else {
+            return await forward(request, leader: status.leader, forwarded: forwarded)
+        }
+        switch request {
+        case .enqueue(let envelope):
+            switch await enqueue(envelope) {
+            case .success(let ack): return .enqueued(ack)
+            case .failure(let error): return .error(error.code, detail: error.detail)
+            }
+        case .enqueueBatch(let envelopes):
+            // Each envelope is its own entry; proposed together they share one fsync.
+            let results = await withTaskGroup(of: (Int, Result<EnqueueAck, ProducerError>).self) { group in
+                for (position, envelope) in envelopes.enumerated() {
+                    group.addTask { (position, await enqueue(envelope)) }
+                }
+                var results = [Result<EnqueueAck, ProducerError>?](repeating: nil, count: envelopes.count)
+                for await (position, result) in group { results[position] = result }
+                return results.map { $0! }
+            }
+            return .batchResult(results)
+        case .messageStatus(let id):
+            return messageStatus(id)
+        case .cancel(let id):
+            return await propose(.cancel(MessageID(id), at: now())) { outcome in
+                switch outcome {
+                case .cancelled(let count): .cancelled(recipients: count)
+                case .alreadyFinal: .cancelled(recipients: 0)
+                case .notFound: .error(.notFound, detail: "no message \(id)")
+                default: .error(.internal, detail: "unexpected outcome \(outcome)")
+                }
+            }
+        case .suppressAdd(let address, let reason, let source):
+            if let problem = addressProblem(address) { return problem }
+            let entry = QueueModel.SuppressionEntry(address: address, reason: SuppressionReason(reason), source: source)
+            return await propose(.suppress(entry, at: now())) { _ in .ok }
+        case .suppressRemove(let address):
+            return await propose(.unsuppress(address, at: now())) { outcome in
+                if case .unsuppressed(let found) = outcome { return .removed(found: found) }
+                return .error(.internal, detail: "unexpected outcome \(outcome)")
+            }
+        case .suppressCheck(let address):
+            return read { reader in
+                .suppression(try machine.suppression(of: address, reader: reader).map(Wire.SuppressionEntry.init))
+            }
+        case .suppressList(let after, let limit):
+            return read { reader in
+                .suppressionList(try machine.listSuppressions(after: after.isEmpty ? nil : after, limit: limit, reader: reader)
+                    .map(Wire.SuppressionEntry.init))
+            }
+        case .hello, .clusterStatus:
+            preconditionFailure("answered above")
+        }
+    }
+
+    // MARK: - Writes
+
+    private func enqueue(_ envelope: EnvelopeFields) async -> Result<EnqueueAck, ProducerError> {
+        let request = EnqueueRequest(
+            messageID: MessageID.random(),
+            idempotencyKey: envelope.idempotencyKey.isEmpty ? nil : envelope.idempotencyKey,
+            mailFrom: envelope.mailFrom, recipients: envelope.recipients, message: envelope.message,
+            priority: envelope.priority,
+            notBefore: envelope.notBeforeMilliseconds == 0 ? nil : Timestamp(millisecondsSinceEpoch: envelope.notBeforeMilliseconds),
+            expiresAt: envelope.expiresAtMilliseconds == 0 ? nil : Timestamp(millisecondsSinceEpoch: envelope.expiresAtMilliseconds))
+        do {
+            try validator.validate(request)
+        } catch {
+            return .failure(ProducerError(code: error.producerCode, detail: error.description))
+        }
+        let response = await propose(.enqueue(request, at: now())) { outcome in
+            switch outcome {
+            case .enqueued(let id, let suppressed):
+                return .enqueued(EnqueueAck(id: WireMessageID(id), term: .zero, index: .zero, suppressed: suppressed))
+            case .duplicate(let original):
+                return .enqueued(EnqueueAck(id: WireMessageID(original), term: .zero, index: .zero, duplicate: true))
+            case .rejected(let rejection):
+                return .error(.invalidMessage, detail: "\(rejection)")
+            default:
+                return .error(.internal, detail: "unexpected outcome \(outcome)")
+            }
+        }
+        switch response.response {
+        case .enqueued(var ack):
+            ack.term = response.term
+            ack.index = response.index
+            return .success(ack)
+        case .error(let code, let detail):
+            return .failure(ProducerError(code: code, detail: detail))
+        default:
+            return .failure(ProducerError(code: .internal, detail: "unexpected response"))
+        }
+    }
+
+    /// Proposes `command` and maps what applying it did.
+    private func propose(_ command: QueueCommand,
+                         _ map: (CommandOutcome) -> ProducerResponse) async -> ProducerResponse {
+        await propose(command, map).response
+    }
+
+    private func propose(_ command: QueueCommand, _ map: (CommandOutcome) -> ProducerResponse) async
+        -> (response: ProducerResponse, term: Term, index: LogIndex)
+    {
+        do {
+            let applied = try await raft.propose(command.encoded())
+            return (map(applied.outcome), applied.term, applied.index)
+        } catch let failure as ProposeFailure {
+            return (failure.producerResponse, .zero, .zero)
+        } catch {
+            return (.error(.internal, detail: "\(error)"), .zero, .zero)
+        }
+    }
+
+    // MARK: - Reads
+
+    private func messageStatus(_ id: WireMessageID) -> ProducerResponse {
+        read { reader in
+            guard let status = try machine.messageStatus(of: MessageID(id), reader: reader) else {
+                return .error(.notFound, detail: "no message \(id)")
+            }
+            let record = status.record
+            return .messageStatus(MessageStatusReport(
+                id: id, enqueuedAtMilliseconds: record.enqueuedAt.rawValue,
+                recipients: record.recipients.map {
+                    MessageStatusReport.Recipient(address: $0.address, state: RecipientStateCode($0.state))
+                }))
+        }
+    }
+
+    private func read(_ body: (StateStoreReader) throws -> ProducerResponse) -> ProducerResponse {
+        do {
+            return try body(applier.storeReader)
+        } catch {
+            return .error(.internal, detail: "state read failed: \(error)")
+        }
+    }
+
+    private func addressProblem(_ address: String) -> ProducerResponse? {
+        // A domain suppression is written "@example.com"; check it as an address at that domain.
+        let probe = address.hasPrefix("@") ? "postmaster" + address : address
+        do {
+            try validator.validateAddress(probe, field: "address")
+            return nil
+        } catch {
+            return .error(.invalidAddress, detail: error.description)
+        }
+    }
+
+    // MARK: - Forwarding
+
+    private func forward(_ request: ProducerRequest, leader: NodeID?, forwarded: Bool) async -> ProducerResponse {
+        guard !forwarded else {
+            return .error(.unavailable, detail: "node \(me) received a forwarded request but does not lead; retry")
+        }
+        guard let leader, leader != me else {
+            return .error(.unavailable, detail: "no leader is known (an election is in progress); retry")
+        }
+        return await forwarder.forward(request, to: leader)
+    }
+
+    private func now() -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: UInt64(Date().timeIntervalSince1970 * 1000))
+    }
+}
+
+extension ProposeFailure {
+    /// The producer-facing answer to a failed proposal.
+    var producerResponse: ProducerResponse {
+        switch self {
+        case .refused(.notLeader(let hint)):
+            .error(.unavailable, detail: "this node stopped leading\(hint.map { " (leader: \($0))" } ?? ""); retry")
+        case .refused(.overloaded(let bytes, let limit)):
+            .error(.overloaded, detail: "\(bytes) bytes uncommitted at the leader (limit \(limit)); retry later")
+        case .refused(.tooLarge(let bytes, let limit)):
+            .error(.messageTooLarge, detail: "entry of \(bytes) bytes exceeds \(limit)")
+        case .refused(.transferInProgress):
+            .error(.unavailable, detail: "leadership transfer in progress; retry")
+        case .refused(let other):
+            .error(.internal, detail: "\(other)")
+        case .outcomeUnknown:
+            .error(.outcomeUnknown, detail: "\(self); retry with the same idempotency key")
+        case .shuttingDown:
+            .error(.unavailable, detail: "the node is shutting down; retry")
+        }
+    }
+}

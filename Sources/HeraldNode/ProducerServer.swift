@@ -1,0 +1,193 @@
+public import HeraldConfig
+public import Logging
+import NIOCore
+import NIOPosix
+import RaftCore
+public import ServiceLifecycle
+import Synchronization
+import Wire
+
+/// The producer protocol's listener (docs/protocol.md). Each connection says hello,
+/// then pipelines requests; each request runs concurrently and its response is
+/// written as soon as it is ready.
+///
+/// Bounded everywhere: at most `maxInFlight` requests per connection and
+/// `maxBufferedBytes` of request frames across the node are in progress; beyond that
+/// a request is answered `overloaded` at once. A malformed frame gets an error and
+/// the connection is closed; other connections are unaffected.
+final class ProducerServer: Service, Sendable {
+    private let listenAddress: Endpoint
+    private let me: NodeID
+    private let handler: ProducerRequestHandler
+    private let leader: @Sendable () async -> NodeID?
+    private let logger: Logger
+    private let maxFrameBytes: Int
+    private let maxInFlight: Int
+    private let maxBufferedBytes: Int
+    private let helloTimeout: TimeAmount
+    /// Bytes of request frames being worked on, across all connections.
+    private let bufferedBytes = Mutex(0)
+
+    init(listenAddress: Endpoint, me: NodeID, handler: ProducerRequestHandler, logger: Logger,
+         leader: @escaping @Sendable () async -> NodeID?,
+         maxFrameBytes: Int = ProducerLimits.defaultMaxFrameBytes, maxInFlight: Int = ProducerLimits.defaultMaxInFlight,
+         maxBufferedBytes: Int = 256 << 20, helloTimeout: TimeAmount = .seconds(10)) {
+        self.listenAddress = listenAddress
+        self.me = me
+        self.handler = handler
+        self.logger = logger
+        self.leader = leader
+        self.maxFrameBytes = maxFrameBytes
+        self.maxInFlight = maxInFlight
+        self.maxBufferedBytes = maxBufferedBytes
+        self.helloTimeout = helloTimeout
+    }
+
+    func run() async throws {
+        let limit = maxFrameBytes
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: listenAddress.host, port: listenAddress.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try FramedChannel.configure(channel, maxFrameBytes: limit)
+                }
+            }
+        logger.info("producer protocol listening", metadata: ["address": "\(listenAddress)"])
+        try await withThrowingDiscardingTaskGroup { group in
+            try await server.executeThenClose { inbound in
+                for try await connection in inbound.cancelOnGracefulShutdown() {
+                    group.addTask { await self.serve(connection) }
+                }
+            }
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<Frame, Frame>) async {
+        let channel = connection.channel
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                let (responses, responder) = AsyncStream<Frame>.makeStream()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    // One writer per connection: responses leave in the order they finish.
+                    group.addTask {
+                        for await frame in responses { try await outbound.write(frame) }
+                    }
+                    defer { responder.finish() }
+                    try await withGracefulShutdownHandler {
+                        try await readRequests(inbound, channel: channel, responder: responder, group: &group)
+                    } onGracefulShutdown: {
+                        // Stop reading new requests; answered ones still go out before close.
+                        channel.close(mode: .input, promise: nil)
+                    }
+                    responder.finish()
+                    try await group.waitForAll()
+                }
+            }
+        } catch {
+            logger.debug("producer connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func readRequests(_ inbound: NIOAsyncChannelInboundStream<Frame>, channel: any Channel,
+                              responder: AsyncStream<Frame>.Continuation,
+                              group: inout ThrowingTaskGroup<Void, any Error>) async throws {
+        var frames = inbound.makeAsyncIterator()
+        let helloTimer = channel.eventLoop.scheduleTask(in: helloTimeout) { channel.close(promise: nil) }
+        let first: Frame?
+        do {
+            first = try await frames.next()
+        } catch {
+            helloTimer.cancel()
+            respondToFramingError(error, responder: responder)
+            return
+        }
+        helloTimer.cancel()
+        guard let first else { return }
+        guard let (helloID, hello) = try? ProducerRequest.decode(first), case .hello(let greeting) = hello else {
+            responder.yield(ProducerResponse.error(.helloRequired, detail: "the first frame must be hello")
+                .frame(requestID: ProducerRequest.requestID(in: first)))
+            return
+        }
+        guard greeting.version == ProducerLimits.version else {
+            responder.yield(ProducerResponse.error(.unsupportedVersion,
+                                                   detail: "version \(greeting.version) is not supported; this node speaks \(ProducerLimits.version)")
+                .frame(requestID: helloID))
+            return
+        }
+        let welcome = ProducerWelcome(node: me, leader: await leader(), maxFrameBytes: UInt32(maxFrameBytes),
+                                      maxInFlight: UInt32(maxInFlight))
+        responder.yield(ProducerResponse.welcome(welcome).frame(requestID: helloID))
+        let forwarded = greeting.clientName.hasPrefix(LeaderForwarder.clientNamePrefix)
+
+        let inFlight = InFlightCount()
+        while true {
+            let frame: Frame
+            do {
+                guard let next = try await frames.next() else { return }
+                frame = next
+            } catch {
+                respondToFramingError(error, responder: responder)
+                return
+            }
+            let requestID = ProducerRequest.requestID(in: frame)
+            let request: ProducerRequest
+            do {
+                request = try ProducerRequest.decode(frame).request
+            } catch {
+                let code: ProducerErrorCode = if case .unknownKind = error { .unknownRequest } else { .malformedRequest }
+                responder.yield(ProducerResponse.error(code, detail: "\(error)").frame(requestID: requestID))
+                continue
+            }
+            let size = frame.payload.readableBytes + Frame.headerBytes
+            guard admit(size, inFlight: inFlight) else {
+                responder.yield(ProducerResponse.error(.overloaded,
+                                                       detail: "too many requests in flight (limit \(maxInFlight) per connection); retry later")
+                    .frame(requestID: requestID))
+                continue
+            }
+            group.addTask { [handler] in
+                let response = await handler.respond(to: request, forwarded: forwarded)
+                responder.yield(response.frame(requestID: requestID))
+                self.release(size, inFlight: inFlight)
+            }
+        }
+    }
+
+    private func admit(_ size: Int, inFlight: InFlightCount) -> Bool {
+        let connectionOK = inFlight.count.withLock { count -> Bool in
+            guard count < maxInFlight else { return false }
+            count += 1
+            return true
+        }
+        guard connectionOK else { return false }
+        let nodeOK = bufferedBytes.withLock { total -> Bool in
+            guard total + size <= maxBufferedBytes else { return false }
+            total += size
+            return true
+        }
+        if !nodeOK { inFlight.count.withLock { $0 -= 1 } }
+        return nodeOK
+    }
+
+    private func release(_ size: Int, inFlight: InFlightCount) {
+        inFlight.count.withLock { $0 -= 1 }
+        bufferedBytes.withLock { $0 -= size }
+    }
+
+    private func respondToFramingError(_ error: any Error, responder: AsyncStream<Frame>.Continuation) {
+        let code: ProducerErrorCode
+        switch error as? WireError {
+        case .frameTooLarge: code = .frameTooLarge
+        case .some: code = .malformedRequest
+        case nil: return  // the connection failed; nobody to answer
+        }
+        responder.yield(ProducerResponse.error(code, detail: "\(error); closing the connection").frame(requestID: .connection))
+    }
+}
+
+/// Requests in progress on one connection.
+final class InFlightCount: Sendable {
+    let count = Mutex(0)
+}
