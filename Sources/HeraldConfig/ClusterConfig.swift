@@ -10,13 +10,22 @@ public struct ClusterConfig: Equatable, Sendable {
     public var raft: RaftTimings
     /// The members, in file order.
     public var nodes: [NodeConfig]
+    /// Scheduled backups of each node's state, if configured.
+    public var backup: BackupSchedule?
 
     /// Creates a configuration; use `ConfigLoader` to get a validated one from a file.
-    public init(clusterName: String, dataDirectory: String, raft: RaftTimings, nodes: [NodeConfig]) {
+    public init(clusterName: String, dataDirectory: String, raft: RaftTimings, nodes: [NodeConfig],
+                backup: BackupSchedule? = nil) {
         self.clusterName = clusterName
         self.dataDirectory = dataDirectory
         self.raft = raft
         self.nodes = nodes
+        self.backup = backup
+    }
+
+    /// Where node `node` keeps its backups, if backups are configured.
+    public func backupDirectory(of node: NodeConfig) -> String? {
+        backup.map { "\($0.directory)/node-\(node.id)" }
     }
 
     /// The node with `id`, if it is a member.
@@ -69,5 +78,23 @@ public struct RaftTimings: Equatable, Sendable {
         self.tickMilliseconds = tickMilliseconds
         self.heartbeatTicks = heartbeatTicks
         self.electionTicks = electionTicks
+    }
+}
+
+/// Backups of each node's state store, taken on a schedule and on demand.
+public struct BackupSchedule: Equatable, Sendable {
+    /// The directory holding `node-<id>/` backup sets (absolute, or resolved like
+    /// `dataDirectory`). Put it on another disk than the data.
+    public var directory: String
+    /// Minutes between scheduled backups; 0 takes backups only on demand.
+    public var intervalMinutes: Int
+    /// How many backups to keep per node; older ones are purged after each backup.
+    public var keep: Int
+
+    /// Creates a schedule.
+    public init(directory: String, intervalMinutes: Int, keep: Int) {
+        self.directory = directory
+        self.intervalMinutes = intervalMinutes
+        self.keep = keep
     }
 }

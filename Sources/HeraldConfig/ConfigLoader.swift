@@ -5,7 +5,9 @@ import Foundation
 /// until a configuration has passed.
 public enum ConfigLoader {
     /// The keys of the top-level object.
-    static let topLevelKeys = ["clusterName", "dataDirectory", "raft", "nodes"]
+    static let topLevelKeys = ["clusterName", "dataDirectory", "raft", "nodes", "backup"]
+    /// The keys of `backup`.
+    static let backupKeys = ["directory", "intervalMinutes", "keep"]
     /// The keys of `raft`.
     static let raftKeys = ["tickMilliseconds", "heartbeatTicks", "electionTicks"]
     /// The keys of each `nodes[i]`.
@@ -55,7 +57,11 @@ public enum ConfigLoader {
             nodes.append(try readNode(value, file: file, path: "nodes[\(position)]", baseDirectory: baseDirectory))
         }
         try checkUnique(nodes, file: file)
-        return ClusterConfig(clusterName: clusterName, dataDirectory: dataDirectory, raft: raft, nodes: nodes)
+        let backup = try top.optional("backup").map { value throws(ConfigError) in
+            try readBackup(value, file: file, baseDirectory: baseDirectory)
+        }
+        return ClusterConfig(clusterName: clusterName, dataDirectory: dataDirectory, raft: raft, nodes: nodes,
+                             backup: backup)
     }
 
     private static func readRaft(_ value: JSONValue, file: String) throws(ConfigError) -> RaftTimings {
@@ -68,6 +74,15 @@ public enum ConfigLoader {
             throw reader.error("electionTicks", "\(election) must be above raft.heartbeatTicks (\(heartbeat))")
         }
         return RaftTimings(tickMilliseconds: tick, heartbeatTicks: heartbeat, electionTicks: election)
+    }
+
+    private static func readBackup(_ value: JSONValue, file: String, baseDirectory: String) throws(ConfigError) -> BackupSchedule {
+        let reader = try ObjectReader(value, file: file, path: "backup")
+        try reader.rejectUnknownKeys(known: backupKeys)
+        return BackupSchedule(
+            directory: resolve(try reader.string("directory"), against: baseDirectory),
+            intervalMinutes: try reader.integer("intervalMinutes", in: 0...10_080),
+            keep: try reader.integer("keep", in: 1...10_000))
     }
 
     private static func readNode(_ value: JSONValue, file: String, path: String,

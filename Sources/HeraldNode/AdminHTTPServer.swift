@@ -9,6 +9,16 @@ public import ServiceLifecycle
 public protocol AdminEndpoints: Sendable {
     /// The node's status, served as JSON at `/v1/status`.
     func status() async -> NodeStatus
+    /// Takes a backup now (`POST /v1/backup`): a JSON description of it, or why not.
+    func backup() async -> Result<String, BackupUnavailable>
+}
+
+/// Why `POST /v1/backup` could not take a backup.
+public struct BackupUnavailable: Error, Sendable {
+    /// The sentence for the operator.
+    public var reason: String
+    /// Creates the error.
+    public init(reason: String) { self.reason = reason }
 }
 
 /// The node's HTTP endpoint: `/healthz` (the process is up), `/readyz` (the node
@@ -87,6 +97,13 @@ public struct AdminHTTPServer: Service {
 
     private func respond(to request: HTTPRequestHead) async -> (status: HTTPResponseStatus, contentType: String, body: String) {
         let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
+        if path == "/v1/backup" {
+            guard request.method == .POST else { return (.methodNotAllowed, "text/plain", "use POST\n") }
+            switch await endpoints.backup() {
+            case .success(let json): return (.ok, "application/json", json + "\n")
+            case .failure(let error): return (.serviceUnavailable, "text/plain", error.reason + "\n")
+            }
+        }
         guard request.method == .GET || request.method == .HEAD else {
             return (.methodNotAllowed, "text/plain", "method not allowed\n")
         }

@@ -77,8 +77,16 @@ public struct HeraldNodeRuntime {
         transportSlot.withLock { $0 = transport }
 
         let started = ContinuousClock.now
+        var backups: BackupService?
+        if let schedule = cluster.backup, let backupDirectory = cluster.backupDirectory(of: node) {
+            do {
+                backups = try BackupService(directory: backupDirectory, store: store, schedule: schedule, logger: logger)
+            } catch {
+                throw StartError(description: "cannot open the backup directory \(backupDirectory): \(error)")
+            }
+        }
         let endpoints = NodeEndpoints(cluster: cluster, node: node, raft: raft, applier: applier,
-                                      transport: transport, started: started)
+                                      transport: transport, backups: backups, started: started)
         let http = AdminHTTPServer(endpoint: node.httpAddress, logger: logger, endpoints: endpoints)
         let group = ServiceGroup(
             configuration: .init(
@@ -86,7 +94,7 @@ public struct HeraldNodeRuntime {
                     .init(service: raft),
                     .init(service: transport),
                     .init(service: http),
-                ],
+                ] + (backups.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -104,7 +112,23 @@ struct NodeEndpoints: AdminEndpoints {
     let raft: RaftService<QueueApplier>
     let applier: QueueApplier
     let transport: PeerTransport
+    let backups: BackupService?
     let started: ContinuousClock.Instant
+
+    func backup() async -> Result<String, BackupUnavailable> {
+        guard let backups else {
+            return .failure(BackupUnavailable(reason: "backups are not configured (add a \"backup\" section to the cluster file)"))
+        }
+        do {
+            let info = try backups.backUp(note: "on demand")
+            return .success("""
+                {"node":\(node.id),"id":\(info.id),"appliedIndex":\(info.appliedIndex.map { "\($0.rawValue)" } ?? "null"),\
+                "sizeBytes":\(info.sizeBytes),"files":\(info.fileCount),"timestamp":\(info.timestamp)}
+                """)
+        } catch {
+            return .failure(BackupUnavailable(reason: "backup failed: \(error)"))
+        }
+    }
 
     func status() async -> NodeStatus {
         let raftStatus = await raft.status()

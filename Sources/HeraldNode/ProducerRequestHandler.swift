@@ -98,7 +98,7 @@ struct ProducerRequestHandler: Sendable {
         } catch {
             return .failure(ProducerError(code: error.producerCode, detail: error.description))
         }
-        let response = await propose(.enqueue(request, at: now())) { outcome in
+        let response = await proposeTracked(.enqueue(request, at: now())) { outcome in
             switch outcome {
             case .enqueued(let id, let suppressed):
                 return .enqueued(EnqueueAck(id: WireMessageID(id), term: .zero, index: .zero, suppressed: suppressed))
@@ -125,10 +125,11 @@ struct ProducerRequestHandler: Sendable {
     /// Proposes `command` and maps what applying it did.
     private func propose(_ command: QueueCommand,
                          _ map: (CommandOutcome) -> ProducerResponse) async -> ProducerResponse {
-        await propose(command, map).response
+        await proposeTracked(command, map).response
     }
 
-    private func propose(_ command: QueueCommand, _ map: (CommandOutcome) -> ProducerResponse) async
+    /// Proposes `command`; also returns the term and index its entry got.
+    private func proposeTracked(_ command: QueueCommand, _ map: (CommandOutcome) -> ProducerResponse) async
         -> (response: ProducerResponse, term: Term, index: LogIndex)
     {
         do {

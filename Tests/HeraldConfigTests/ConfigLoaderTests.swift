@@ -79,6 +79,21 @@ struct ConfigLoaderTests {
         #expect(loadError(mutated) == expected)
     }
 
+    @Test("the optional backup section is read and checked")
+    func backupSection() throws {
+        let withBackup = validConfig.replacingOccurrences(
+            of: #""dataDirectory": "data","#,
+            with: #""dataDirectory": "data", "backup": {"directory": "/backups", "intervalMinutes": 15, "keep": 4},"#)
+        let config = try load(withBackup)
+        #expect(config.backup == BackupSchedule(directory: "/backups", intervalMinutes: 15, keep: 4))
+        #expect(config.backupDirectory(of: config.nodes[0]) == "/backups/node-1")
+        #expect(try load(validConfig).backup == nil)
+        let zeroKeep = withBackup.replacingOccurrences(of: #""keep": 4"#, with: #""keep": 0"#)
+        #expect(loadError(zeroKeep) == "cluster.json: backup.keep: 0 is out of range (1-10000)")
+        let misspelt = withBackup.replacingOccurrences(of: #""intervalMinutes""#, with: #""interval""#)
+        #expect(loadError(misspelt) == #"cluster.json: backup.interval: unknown key (did you mean "intervalMinutes"?)"#)
+    }
+
     @Test("an empty node list is refused")
     func emptyNodeList() {
         let text = #"{"clusterName": "x", "dataDirectory": "/d", "raft": {"tickMilliseconds": 100, "heartbeatTicks": 1, "electionTicks": 10}, "nodes": []}"#
