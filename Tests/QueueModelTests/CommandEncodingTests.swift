@@ -14,6 +14,8 @@ struct CommandEncodingTests {
                   at: Fixtures.t0),
         .suppress(SuppressionEntry(address: "x@y.z", reason: .manual), at: Fixtures.t0),
         .unsuppress("Bob@Example.com", at: Fixtures.t0),
+        .expireIdempotencyKeys(before: Timestamp(rawValue: 12345), limit: .max, at: Fixtures.t0),
+        .expireIdempotencyKeys(before: .epoch, limit: 0, at: .epoch),
     ]
 
     @Test("every kind of command survives encode and decode", arguments: examples)
@@ -44,7 +46,9 @@ struct CommandEncodingTests {
         ([2, 2], .unsupportedVersion(2)),
         ([1, 99], .unknownCommand(tag: 99)),
         ([1, 5], .reservedCommand(tag: 5)),
-        ([1, 8], .reservedCommand(tag: 8)),
+        ([1, 7], .reservedCommand(tag: 7)),
+        ([1, 8, 0, 0, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0, 0, 0, 0, 0] + [0x80, 0x80, 0x80, 0x80, 0x10],
+         .invalidValue(field: "expireIdempotencyKeys.limit", reason: "4294967296 does not fit in 32 bits")),
         ([1, 2, 0, 0], .truncated(field: "timestamp", offset: 2)),
         ([1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 5, 65], .truncated(field: "unsuppress.address", offset: 10)),
         ([1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 65, 0], .trailingBytes(count: 1)),

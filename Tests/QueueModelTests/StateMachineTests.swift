@@ -56,7 +56,10 @@ struct StateMachineTests {
         #expect(status.bodyStored)
         #expect(!status.isFinal)
         #expect(node.store.value(in: .bodies, key: Fixtures.id(1).bytes) == request.message)
-        #expect(node.store.count(in: .idempotency) == 1)
+        #expect(node.store.value(in: .idempotency, key: IdempotencyKeys.recordKey("order-1"))
+            == IdempotencyRecord(messageID: Fixtures.id(1), enqueuedAt: t0).encoded())
+        #expect(node.store.value(in: .idempotency, key: IdempotencyKeys.expiryKey("order-1", enqueuedAt: t0)) == [])
+        #expect(node.store.count(in: .idempotency) == 2)
 
         let partition = QueueKey.partition(of: Fixtures.id(1), partitionCount: 64)
         #expect(status.record.partition == partition)
@@ -228,6 +231,8 @@ struct StateMachineTests {
             case 7..<9:
                 commands.append(.suppress(SuppressionEntry(address: addresses.randomElement(using: &rng)!,
                                                            reason: .hardBounce, source: "s\(step)"), at: now))
+            case 9 where step % 3 == 0:
+                commands.append(.expireIdempotencyKeys(before: now, limit: 3, at: now))
             default:
                 commands.append(.unsuppress(addresses.randomElement(using: &rng)!, at: now))
             }
@@ -253,6 +258,39 @@ struct StateMachineTests {
         var c = Node()
         try c.apply(Array(commands.dropLast()) + [.unsuppress("other@x.org", at: t0)])
         #expect(c.digest != a.digest)
+    }
+
+    @Test("expiry forgets keys older than the window, oldest first, in bounded steps")
+    func idempotencyKeyExpiry() throws {
+        var node = Node(config: QueueModelConfig(idempotencyWindow: 1000))
+        for n in 0..<5 {
+            try node.apply(.enqueue(Fixtures.request(UInt64(n), key: "k\(n)"), at: t0.adding(milliseconds: UInt64(n) * 100)))
+        }
+        let now = t0.adding(milliseconds: 1250)  // keys k0, k1, k2 (t0, +100, +200) are outside the window
+        // The leader asks for more than the window allows: only the old keys go.
+        #expect(try node.apply(.expireIdempotencyKeys(before: now, limit: 2, at: now))
+            == .idempotencyKeysExpired(count: 2, more: true))
+        #expect(try node.apply(.expireIdempotencyKeys(before: now, limit: 2, at: now))
+            == .idempotencyKeysExpired(count: 1, more: false))
+        #expect(try node.apply(.expireIdempotencyKeys(before: now, limit: 2, at: now))
+            == .idempotencyKeysExpired(count: 0, more: false))
+        #expect(node.store.count(in: .idempotency) == 4)  // k3 and k4, record and index each
+        #expect(node.store.value(in: .idempotency, key: IdempotencyKeys.recordKey("k0")) == nil)
+        #expect(try node.apply(.enqueue(Fixtures.request(10, key: "k3"), at: now)) == .duplicate(original: Fixtures.id(3)))
+        #expect(try node.apply(.enqueue(Fixtures.request(11, key: "k0"), at: now))
+            == .enqueued(Fixtures.id(11), suppressed: []))
+    }
+
+    @Test("re-using a key after its window moves its expiry index entry")
+    func reusedKeyMovesIndex() throws {
+        var node = Node(config: QueueModelConfig(idempotencyWindow: 1000))
+        try node.apply(.enqueue(Fixtures.request(1, key: "k"), at: t0))
+        let later = t0.adding(milliseconds: 5000)
+        try node.apply(.enqueue(Fixtures.request(2, key: "k"), at: later))
+        #expect(node.store.count(in: .idempotency) == 2)
+        #expect(node.store.value(in: .idempotency, key: IdempotencyKeys.expiryKey("k", enqueuedAt: later)) == [])
+        #expect(try node.apply(.expireIdempotencyKeys(before: later, limit: 10, at: later))
+            == .idempotencyKeysExpired(count: 0, more: false))
     }
 
     @Test("commands in one batch see each other's effects through the overlay")

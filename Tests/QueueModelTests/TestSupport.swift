@@ -71,7 +71,7 @@ enum Fixtures {
 
     static func randomCommand(_ rng: inout SeededGenerator) -> QueueCommand {
         let timestamp = Timestamp(rawValue: UInt64.random(in: 0...UInt64.max, using: &rng))
-        switch Int.random(in: 0..<4, using: &rng) {
+        switch Int.random(in: 0..<5, using: &rng) {
         case 0:
             let recipients = (0..<Int.random(in: 0...5, using: &rng)).map { _ in randomString(&rng, maxLength: 30) }
             let request = EnqueueRequest(
@@ -90,8 +90,11 @@ enum Fixtures {
                                          reason: SuppressionReason.allCases.randomElement(using: &rng)!,
                                          source: randomString(&rng, maxLength: 60))
             return .suppress(entry, at: timestamp)
-        default:
+        case 3:
             return .unsuppress(randomString(&rng, maxLength: 40), at: timestamp)
+        default:
+            return .expireIdempotencyKeys(before: Timestamp(rawValue: rng.next()),
+                                          limit: UInt32.random(in: 0...UInt32.max, using: &rng), at: timestamp)
         }
     }
 }
