@@ -22,6 +22,8 @@ public enum EnvelopeValidationError: Error, Hashable, Sendable, CustomStringConv
     case messageTooLarge(bytes: Int, limit: Int)
     /// The message bytes are not a sane RFC 5322 message.
     case malformedMessage(MessageProblem)
+    /// A suppression's `source` is longer than the limit, in UTF-8 bytes.
+    case sourceTooLong(bytes: Int, limit: Int)
 
     /// What is wrong with an address.
     public enum AddressProblem: Hashable, Sendable {
@@ -79,6 +81,8 @@ public enum EnvelopeValidationError: Error, Hashable, Sendable, CustomStringConv
             return "expiresAt: \(expiresAt) is not after notBefore \(notBefore)"
         case .messageTooLarge(let bytes, let limit):
             return "message: \(bytes) bytes exceed the limit of \(limit)"
+        case .sourceTooLong(let bytes, let limit):
+            return "source: \(bytes) bytes exceed the limit of \(limit)"
         case .malformedMessage(let problem):
             switch problem {
             case .nulByte(let offset):

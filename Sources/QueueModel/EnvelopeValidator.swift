@@ -82,6 +82,30 @@ public struct EnvelopeValidator: Hashable, Sendable {
         if let problem = Self.messageProblem(message) { throw .malformedMessage(problem) }
     }
 
+    /// Checks a suppression before it is proposed: the address is a valid mailbox, or
+    /// `@` followed by a valid domain, and the source fits.
+    /// - Parameter entry: the suppression to propose.
+    /// - Throws: `EnvelopeValidationError.invalidAddress` (field `address`) or
+    ///   `.sourceTooLong`.
+    public func validateSuppression(_ entry: SuppressionEntry) throws(EnvelopeValidationError) {
+        let bytes = Array(entry.address.utf8)
+        if bytes.first == UInt8(ascii: "@") {
+            let domain = bytes.dropFirst()
+            guard Self.isDomain(domain) else {
+                throw .invalidAddress(field: "address", address: entry.address, problem: .syntax)
+            }
+            guard domain.count <= Self.maxDomainOctets else {
+                throw .invalidAddress(field: "address", address: entry.address,
+                                      problem: .domainTooLong(octets: domain.count))
+            }
+        } else {
+            try validateAddress(entry.address, field: "address")
+        }
+        guard entry.source.utf8.count <= SuppressionEntry.maxSourceBytes else {
+            throw .sourceTooLong(bytes: entry.source.utf8.count, limit: SuppressionEntry.maxSourceBytes)
+        }
+    }
+
     // MARK: - Messages
 
     static func messageProblem(_ message: [UInt8]) -> EnvelopeValidationError.MessageProblem? {
@@ -172,7 +196,7 @@ public struct EnvelopeValidator: Hashable, Sendable {
         }
     }
 
-    private static func isDomain(_ domain: ArraySlice<UInt8>) -> Bool {
+    static func isDomain(_ domain: ArraySlice<UInt8>) -> Bool {
         guard let first = domain.first else { return false }
         if first == UInt8(ascii: "[") {
             guard domain.count >= 2, domain.last == UInt8(ascii: "]") else { return false }

@@ -126,3 +126,25 @@ private func changed(_ change: (inout EnqueueRequest) -> Void) -> EnqueueRequest
     change(&request)
     return request
 }
+
+@Suite("suppression validation")
+struct SuppressionValidationTests {
+    @Test("addresses, domains and sources", arguments: [
+        (SuppressionEntry(address: "Bob@Example.com", reason: .manual), nil),
+        (SuppressionEntry(address: "@example.com", reason: .manual), nil),
+        (SuppressionEntry(address: "@[10.0.0.1]", reason: .manual), nil),
+        (SuppressionEntry(address: "@", reason: .manual), #"address: "@" is not a valid address"#),
+        (SuppressionEntry(address: "@exa mple.com", reason: .manual), #"address: "@exa mple.com" is not a valid address"#),
+        (SuppressionEntry(address: "nobody", reason: .manual), #"address: "nobody" is not a valid address"#),
+        (SuppressionEntry(address: "a@b.c", reason: .manual, source: String(repeating: "s", count: 257)),
+         "source: 257 bytes exceed the limit of 256"),
+    ] as [(SuppressionEntry, String?)])
+    func suppressionEntries(entry: SuppressionEntry, expected: String?) {
+        do {
+            try EnvelopeValidator().validateSuppression(entry)
+            #expect(expected == nil)
+        } catch {
+            #expect(error.description == expected)
+        }
+    }
+}
