@@ -8,7 +8,7 @@ public enum ByteDecodingError: Error, Hashable, Sendable, CustomStringConvertibl
     /// The command tag is not one this build knows.
     case unknownCommand(tag: UInt8)
     /// The command tag is reserved for a command this build does not implement yet
-    /// (`claim`, `result`, `assign`, `expireKeys`).
+    /// (`claim`, `result`, `assign`).
     case reservedCommand(tag: UInt8)
     /// The bytes ended inside `field`, which started at byte `offset`.
     case truncated(field: String, offset: Int)

@@ -17,6 +17,9 @@ public enum CommandOutcome: Hashable, Sendable {
     case suppressed
     /// The suppression was removed (`found: true`) or there was none (`found: false`).
     case unsuppressed(found: Bool)
+    /// `count` idempotency keys were forgotten; `more` is `true` when the scan stopped
+    /// at the limit, so older keys may remain and the leader should propose again.
+    case idempotencyKeysExpired(count: Int, more: Bool)
     /// The command cannot be applied to this state; nothing changed. The leader's
     /// validation should have caught it, so it is reported, not retried.
     case rejected(ApplyRejection)

@@ -12,7 +12,7 @@ public enum Family: String, CaseIterable, Hashable, Sendable {
     case queue
     /// Suppressed addresses and domains, keyed by the normalised address.
     case suppression
-    /// Producer idempotency keys, keyed by the key's UTF-8 bytes.
+    /// Producer idempotency keys and their expiry index. See `IdempotencyKeys`.
     case idempotency
     /// Bookkeeping: the applied index and state digest. See `StateDigest`.
     case meta

@@ -17,7 +17,7 @@
 //     tag 5 claim       reserved (delivery: owner's intent to attempt)
 //     tag 6 result      reserved (delivery: delivered / deferred / bounced / expired)
 //     tag 7 assign      reserved (partition ownership)
-//     tag 8 expireKeys  reserved (drop idempotency keys older than a time)
+//     tag 8 expireIdempotencyKeys  u64 before | varint limit (fits in u32)
 //
 // Nothing follows the payload. A decoder of this version refuses any other version,
 // unknown and reserved tags, out-of-range values and trailing bytes.
@@ -34,9 +34,9 @@ extension QueueCommand {
         case claim = 5
         case result = 6
         case assign = 7
-        case expireKeys = 8
+        case expireIdempotencyKeys = 8
 
-        var isReserved: Bool { rawValue >= Tag.claim.rawValue }
+        var isReserved: Bool { (Tag.claim.rawValue...Tag.assign.rawValue).contains(rawValue) }
     }
 
     private enum EnqueueFlag {
@@ -88,6 +88,11 @@ extension QueueCommand {
             bytes.append(Tag.unsuppress.rawValue)
             bytes.append(timestamp)
             bytes.appendLengthPrefixed(address)
+        case .expireIdempotencyKeys(let before, let limit):
+            bytes.append(Tag.expireIdempotencyKeys.rawValue)
+            bytes.append(timestamp)
+            bytes.append(before)
+            bytes.appendVarint(UInt64(limit))
         }
         return bytes
     }
@@ -121,7 +126,14 @@ extension QueueCommand {
             action = .suppress(SuppressionEntry(address: address, reason: reason, source: source))
         case .unsuppress:
             action = .unsuppress(address: try reader.readString("unsuppress.address"))
-        case .claim, .result, .assign, .expireKeys:
+        case .expireIdempotencyKeys:
+            let before = try reader.readTimestamp("expireIdempotencyKeys.before")
+            let limit = try reader.readVarint("expireIdempotencyKeys.limit")
+            guard limit <= UInt64(UInt32.max) else {
+                throw .invalidValue(field: "expireIdempotencyKeys.limit", reason: "\(limit) does not fit in 32 bits")
+            }
+            action = .expireIdempotencyKeys(before: before, limit: UInt32(limit))
+        case .claim, .result, .assign:
             preconditionFailure("reserved tags were refused above")
         }
         try reader.expectEnd()

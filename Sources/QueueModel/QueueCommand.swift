@@ -19,7 +19,7 @@ public struct QueueCommand: Hashable, Sendable {
     }
 
     /// What a command does. Reserved for later issues (with their encoding tags):
-    /// `claim` (5), `result` (6), `assign` (7), `expireKeys(before:)` (8).
+    /// `claim` (5), `result` (6), `assign` (7).
     public enum Action: Hashable, Sendable {
         /// Accept a new message for delivery.
         case enqueue(EnqueueRequest)
@@ -29,6 +29,10 @@ public struct QueueCommand: Hashable, Sendable {
         case suppress(SuppressionEntry)
         /// Remove a suppression of an address or domain (`@example.com`).
         case unsuppress(address: String)
+        /// Forget up to `limit` of the oldest idempotency keys remembered since before
+        /// `before`. The leader proposes it now and then with `before = now - window`;
+        /// apply never forgets a key still inside the window, whatever `before` says.
+        case expireIdempotencyKeys(before: Timestamp, limit: UInt32)
     }
 
     /// An `enqueue` command.
@@ -44,6 +48,11 @@ public struct QueueCommand: Hashable, Sendable {
     /// A `suppress` command.
     public static func suppress(_ entry: SuppressionEntry, at timestamp: Timestamp) -> QueueCommand {
         QueueCommand(timestamp: timestamp, action: .suppress(entry))
+    }
+
+    /// An `expireIdempotencyKeys` command.
+    public static func expireIdempotencyKeys(before: Timestamp, limit: UInt32, at timestamp: Timestamp) -> QueueCommand {
+        QueueCommand(timestamp: timestamp, action: .expireIdempotencyKeys(before: before, limit: limit))
     }
 
     /// An `unsuppress` command.

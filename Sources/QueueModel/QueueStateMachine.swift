@@ -40,6 +40,8 @@ public struct QueueStateMachine: Sendable {
             suppress(entry, at: command.timestamp)
         case .unsuppress(let address):
             unsuppress(address, reader: reader)
+        case .expireIdempotencyKeys(let before, let limit):
+            try expireIdempotencyKeys(before: before, limit: limit, at: command.timestamp, reader: reader)
         }
     }
 
@@ -48,11 +50,15 @@ public struct QueueStateMachine: Sendable {
     private func enqueue(_ request: EnqueueRequest, at now: Timestamp, reader: some QueueStateReader)
         throws(CorruptStateError) -> ApplyResult
     {
+        // A key remembered from before the window is overwritten below; its index entry goes.
+        var forgottenRecord: IdempotencyRecord?
         if let key = request.idempotencyKey,
-           let original = try loadIdempotencyRecord(key: Array(key.utf8), reader: reader),
-           original.isRemembered(at: now, window: config.idempotencyWindow)
+           let original = try loadIdempotencyRecord(key: IdempotencyKeys.recordKey(key), reader: reader)
         {
-            return ApplyResult(mutations: [], outcome: .duplicate(original: original.messageID))
+            if original.isRemembered(at: now, window: config.idempotencyWindow) {
+                return ApplyResult(mutations: [], outcome: .duplicate(original: original.messageID))
+            }
+            forgottenRecord = original
         }
         guard !request.recipients.isEmpty else {
             return ApplyResult(mutations: [], outcome: .rejected(.noRecipients))
@@ -98,8 +104,13 @@ public struct QueueStateMachine: Sendable {
             mutations.append(.put(.queue, key: record.queueKey(ofRecipient: index).bytes, value: [record.priority]))
         }
         if let key = request.idempotencyKey {
+            if let forgottenRecord {
+                mutations.append(.delete(.idempotency,
+                                         key: IdempotencyKeys.expiryKey(key, enqueuedAt: forgottenRecord.enqueuedAt)))
+            }
             let remembered = IdempotencyRecord(messageID: request.messageID, enqueuedAt: now)
-            mutations.append(.put(.idempotency, key: Array(key.utf8), value: remembered.encoded()))
+            mutations.append(.put(.idempotency, key: IdempotencyKeys.recordKey(key), value: remembered.encoded()))
+            mutations.append(.put(.idempotency, key: IdempotencyKeys.expiryKey(key, enqueuedAt: now), value: []))
         }
         return ApplyResult(mutations: mutations, outcome: .enqueued(request.messageID, suppressed: suppressed))
     }
@@ -148,6 +159,39 @@ public struct QueueStateMachine: Sendable {
             return ApplyResult(mutations: [], outcome: .unsuppressed(found: false))
         }
         return ApplyResult(mutations: [.delete(.suppression, key: key)], outcome: .unsuppressed(found: true))
+    }
+
+    // MARK: - Idempotency key expiry
+
+    private func expireIdempotencyKeys(before: Timestamp, limit: UInt32, at now: Timestamp,
+                                       reader: some QueueStateReader) throws(CorruptStateError) -> ApplyResult
+    {
+        // NB: never forget a key still inside the window, even if the leader asks to:
+        // that would let a producer's retry enqueue a second copy.
+        let windowStart = Timestamp(rawValue: now.rawValue >= config.idempotencyWindow
+                                    ? now.rawValue - config.idempotencyWindow : 0)
+        let cutoff = min(before, windowStart)
+        let entries = reader.scan(in: .idempotency, prefix: [IdempotencyKeys.expiryTag], limit: Int(limit))
+        var mutations: [StateMutation] = []
+        var count = 0
+        var reachedCutoff = false
+        for entry in entries {
+            let parsed: (enqueuedAt: Timestamp, recordKey: [UInt8])
+            do {
+                parsed = try IdempotencyKeys.parseExpiryKey(entry.key)
+            } catch {
+                throw CorruptStateError(family: .idempotency, key: entry.key, reason: error)
+            }
+            guard parsed.enqueuedAt < cutoff else {
+                reachedCutoff = true
+                break
+            }
+            mutations.append(.delete(.idempotency, key: entry.key))
+            mutations.append(.delete(.idempotency, key: parsed.recordKey))
+            count += 1
+        }
+        let more = !reachedCutoff && entries.count == Int(limit) && limit > 0
+        return ApplyResult(mutations: mutations, outcome: .idempotencyKeysExpired(count: count, more: more))
     }
 
     // MARK: - Loading stored records
