@@ -14,6 +14,7 @@ struct LogStoreBench {
         for writers in [1, 4, 16, 64] { rows.append(try await measure(writers: writers, entriesPerAppend: 1)) }
         // Raft hands the log a Ready batch of proposals at a time; model that too.
         for writers in [4, 64] { rows.append(try await measure(writers: writers, entriesPerAppend: 16)) }
+        rows.append(try await measure(writers: 64, entriesPerAppend: 64))
         return rows
     }
 

@@ -6,7 +6,7 @@ struct RawDiskBench {
     let seconds: Double
 
     func run() throws -> [BenchRow] {
-        try [1, 16, 64, 256, 1024].map { try measure(batch: $0) }
+        try [1, 16, 64, 256, 1024, 2048, 4096].map { try measure(batch: $0) }
     }
 
     private func measure(batch: Int) throws -> BenchRow {

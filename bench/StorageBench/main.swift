@@ -1,7 +1,7 @@
 // StorageBench: the storage layer's physical limits and what LogStore / StateStore reach.
 //
 //   swift build -c release --product StorageBench
-//   .build/release/StorageBench [--dir /work/bench-tmp] [--seconds 4] [--entries 200000]
+//   .build/release/StorageBench [--dir /work/bench-tmp] [--seconds 4] [--entries 200000] [--only raw,log,state] [--verbose]
 //
 // (a) raw sequential pwrite + fdatasync of 1 KiB records in batches (the disk's limit),
 // (b) LogStore appends of 1 KiB entries with group commit, N concurrent writers,
@@ -9,7 +9,7 @@
 //     applied index), with write amplification from /proc/self/io.
 import Foundation
 
-var arguments = BenchArguments(CommandLine.arguments)
+let arguments = BenchArguments(CommandLine.arguments)
 let root = arguments.directory + "/storagebench-\(getpid())"
 try? FileManager.default.removeItem(atPath: root)
 try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -20,11 +20,15 @@ print("")
 print("directory: \(root), seconds per run: \(arguments.seconds), state entries: \(arguments.entries)")
 print("")
 
-let raw = try RawDiskBench(directory: root, seconds: arguments.seconds).run()
+let raw = arguments.runs("raw") || arguments.runs("log") ? try RawDiskBench(directory: root, seconds: arguments.seconds).run() : []
 let physicalLimit = raw.map(\.megabytesPerSecond).max() ?? 1
-let log = try await LogStoreBench(directory: root, seconds: arguments.seconds, physicalLimit: physicalLimit).run()
-let state = try StateStoreBench(directory: root, entries: arguments.entries).run()
-
-print(raw.markdown(title: "(a) Raw sequential write + fdatasync, 1 KiB records", physicalLimit: physicalLimit))
-print(log.markdown(title: "(b) LogStore append, 1 KiB entries, group commit", physicalLimit: physicalLimit))
-print(state)
+if arguments.runs("raw") {
+    print(raw.markdown(title: "(a) Raw sequential write + fdatasync, 1 KiB records", physicalLimit: physicalLimit))
+}
+if arguments.runs("log") {
+    let log = try await LogStoreBench(directory: root, seconds: arguments.seconds, physicalLimit: physicalLimit).run()
+    print(log.markdown(title: "(b) LogStore append, 1 KiB entries, group commit", physicalLimit: physicalLimit))
+}
+if arguments.runs("state") {
+    print(try StateStoreBench(directory: root, entries: arguments.entries, arguments: arguments).run())
+}
