@@ -106,6 +106,9 @@ public final class LogStore: Sendable {
     public var lastIndex: LogIndex { shared.mutex.withLock { $0.lastIndex } }
     /// The last hard state written.
     public var hardState: HardState { shared.mutex.withLock { $0.hardState } }
+    /// Writer-thread counters (batches, syncs, bytes) since the store opened.
+    public var statistics: LogStoreStatistics { writer.statistics }
+
     /// The snapshot the log is compacted to, if any.
     public var snapshotMetadata: SnapshotMetadata? { shared.mutex.withLock { $0.snapshot } }
 

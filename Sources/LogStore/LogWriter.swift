@@ -30,6 +30,21 @@ final class LogWriter: @unchecked Sendable {
     private var directoryDirty = false
     private var failure: LogStoreError?
 
+    // MARK: Counters (written by the writer thread, read by anyone)
+    let batchCount = Atomic<UInt64>(0)
+    let dataSyncCount = Atomic<UInt64>(0)
+    let directorySyncCount = Atomic<UInt64>(0)
+    let bytesWritten = Atomic<UInt64>(0)
+    let entriesAppended = Atomic<UInt64>(0)
+
+    var statistics: LogStoreStatistics {
+        LogStoreStatistics(batches: batchCount.load(ordering: .relaxed),
+                           dataSyncs: dataSyncCount.load(ordering: .relaxed),
+                           directorySyncs: directorySyncCount.load(ordering: .relaxed),
+                           bytesWritten: bytesWritten.load(ordering: .relaxed),
+                           entriesAppended: entriesAppended.load(ordering: .relaxed))
+    }
+
     init(directory: String, options: LogStoreOptions, shared: LockedLogState) {
         self.directory = directory
         self.options = options
@@ -43,6 +58,7 @@ final class LogWriter: @unchecked Sendable {
         var running = true
         while running {
             let batch = queue.takeAll()
+            batchCount.add(1, ordering: .relaxed)
             var done: [DurabilityTicket] = []
             var closing: [DurabilityTicket] = []
             for write in batch {
@@ -138,6 +154,7 @@ final class LogWriter: @unchecked Sendable {
             pending.append(contentsOf: entries.bytes[range])
             writePosition += UInt64(range.count)
         }
+        entriesAppended.add(UInt64(entries.count), ordering: .relaxed)
         markCurrentDirty()
         if pending.count >= 8 << 20 { try flushPending() }
     }
@@ -175,6 +192,7 @@ final class LogWriter: @unchecked Sendable {
         guard !pending.isEmpty else { return }
         let (file, start) = shared.mutex.withLock { ($0.segments.last!.file, $0.segments.last!.endOffset) }
         try PosixFile.write(file.descriptor, pending, at: start, path: file.path)
+        bytesWritten.add(UInt64(pending.count), ordering: .relaxed)
         let offsets = pendingOffsets, terms = pendingTerms, end = start + UInt64(pending.count)
         shared.mutex.withLock { state in
             let last = state.segments.count - 1
@@ -194,6 +212,7 @@ final class LogWriter: @unchecked Sendable {
         try flushPending()
         if let file = shared.mutex.withLock({ $0.segments.last?.file }) {
             try PosixFile.dataSync(file.descriptor, path: file.path)
+            dataSyncCount.add(1, ordering: .relaxed)
             dirty[ObjectIdentifier(file)] = nil
         }
         try createSegment(firstIndex: nextIndex)
@@ -272,10 +291,14 @@ final class LogWriter: @unchecked Sendable {
     /// Writes pending bytes, then one fdatasync per touched segment and one directory fsync.
     private func syncEverything() throws(LogStoreError) {
         try flushPending()
-        for file in dirty.values { try PosixFile.dataSync(file.descriptor, path: file.path) }
+        for file in dirty.values {
+            try PosixFile.dataSync(file.descriptor, path: file.path)
+            dataSyncCount.add(1, ordering: .relaxed)
+        }
         dirty.removeAll(keepingCapacity: true)
         if directoryDirty {
             try PosixFile.syncDirectory(directory)
+            directorySyncCount.add(1, ordering: .relaxed)
             directoryDirty = false
         }
     }

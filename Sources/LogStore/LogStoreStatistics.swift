@@ -1,0 +1,13 @@
+/// Counters of the writer thread since the store opened, for metrics and benchmarks.
+public struct LogStoreStatistics: Sendable, Hashable {
+    /// Group-commit rounds (each ends in at most one sync per touched file).
+    public var batches: UInt64
+    /// `fdatasync` calls on segment files.
+    public var dataSyncs: UInt64
+    /// fsyncs of the log directory (segment created, deleted or metadata replaced).
+    public var directorySyncs: UInt64
+    /// Bytes written to segment files.
+    public var bytesWritten: UInt64
+    /// Entries appended.
+    public var entriesAppended: UInt64
+}

@@ -1,0 +1,61 @@
+import LogStore
+import RaftCore
+import Synchronization
+
+/// (b) N concurrent writers appending 1 KiB entries; each waits for durability before
+/// its next append, so throughput comes only from group commit sharing fsyncs.
+struct LogStoreBench {
+    let directory: String
+    let seconds: Double
+    let physicalLimit: Double
+
+    func run() async throws -> [BenchRow] {
+        var rows: [BenchRow] = []
+        for writers in [1, 4, 16, 64] { rows.append(try await measure(writers: writers, entriesPerAppend: 1)) }
+        // Raft hands the log a Ready batch of proposals at a time; model that too.
+        for writers in [4, 64] { rows.append(try await measure(writers: writers, entriesPerAppend: 16)) }
+        rows.append(try await measure(writers: 64, entriesPerAppend: 64))
+        return rows
+    }
+
+    private func measure(writers: Int, entriesPerAppend: Int) async throws -> BenchRow {
+        let path = directory + "/log-\(writers)-\(entriesPerAppend)"
+        let store = try LogStore(directory: path)
+        let next = IndexAllocator()
+        let payload = (0..<1024).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + .milliseconds(Int(seconds * 1000))
+        let appended = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<writers {
+                group.addTask {
+                    var count = 0
+                    while clock.now < deadline {
+                        let pending = next.index.withLock { index -> PendingWrite in
+                            let entries = (0..<UInt64(entriesPerAppend)).map { k in
+                                Entry(term: Term(1), index: LogIndex(index + k), data: payload)
+                            }
+                            index += UInt64(entriesPerAppend)
+                            return store.submit(entries)
+                        }
+                        try await pending.durable()
+                        count += entriesPerAppend
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = (clock.now - start).seconds
+        let statistics = store.statistics
+        await store.close()
+        let label = "LogStore, \(writers) writer(s) × \(entriesPerAppend) entr\(entriesPerAppend == 1 ? "y" : "ies")/append"
+        return BenchRow(label: label, records: appended, bytes: Int(statistics.bytesWritten),
+                        syncs: Int(statistics.dataSyncs), seconds: elapsed)
+    }
+}
+
+/// Hands out log indices; submitting under the same lock keeps disk order = index order.
+final class IndexAllocator: Sendable {
+    let index = Mutex<UInt64>(1)
+}
