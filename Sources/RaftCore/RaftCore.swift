@@ -223,6 +223,8 @@ public struct RaftCore: Sendable {
         guard index > raftLog.snapshotIndex else { return }
         precondition(index <= applied, "compact(to:) beyond the applied index")
         precondition(raftLog.term(at: index) == snapshot.metadata.term, "snapshot term does not match the log")
+        precondition(membershipLog.membership(at: index) == snapshot.metadata.membership,
+                     "snapshot membership MUST be the one in force at its index (use snapshotMetadata(at:))")
         raftLog.compact(to: index)
         membershipLog.compact(to: index)
         latestSnapshot = snapshot
@@ -284,6 +286,15 @@ public struct RaftCore: Sendable {
     /// - Parameter index: a log position (the snapshot index itself answers the snapshot's term).
     /// - Returns: the term, or nil.
     public func term(at index: LogIndex) -> Term? { raftLog.term(at: index) }
+    /// The metadata a snapshot taken at `index` MUST carry: the entry's term and the
+    /// membership in force at that index (which may differ from `membership` while a
+    /// change is uncommitted). The shell uses it to build the `Snapshot` for `compact(to:)`.
+    /// - Parameter index: an index the core still holds (from the snapshot index on).
+    /// - Returns: the metadata, or nil when `index` is compacted away or beyond the log.
+    public func snapshotMetadata(at index: LogIndex) -> SnapshotMetadata? {
+        guard let term = raftLog.term(at: index) else { return nil }
+        return SnapshotMetadata(index: index, term: term, membership: membershipLog.membership(at: index))
+    }
     /// Entries in `range` still held by the core (not compacted), clamped to the log.
     /// - Parameter range: the indices wanted.
     /// - Returns: the entries held, in order.
