@@ -149,6 +149,13 @@ struct RandomizedSafetyTests {
             c.tick(times: 5)
             for id in c.nodes[leader]!.membership.voters {
                 #expect(c.nodes[id]!.commitIndex >= index, "\(id) did not commit \(index), seed \(seed)")
+                if c.nodes[id]!.commitIndex < index {
+                    print("leader \(leader) progress \(c.nodes[leader]!.peerProgress.sorted { $0.key < $1.key })")
+                    for id in c.ids {
+                        let n = c.nodes[id]!
+                        print("\(id) role=\(n.role) term=\(n.term) lead=\(String(describing: n.leader)) last=\(n.lastIndex) commit=\(n.commitIndex) snap=\(n.snapshotIndex) voters=\(n.membership.voters.sorted()) learners=\(n.membership.learners.sorted()) incoming=\(String(describing: n.incomingSnapshot?.metadata.index))")
+                    }
+                }
             }
         }
         check(c)
