@@ -109,8 +109,15 @@ public struct RaftCore: Sendable {
         }
     }
 
-    /// Feeds one message from a peer. Messages from non-members or stale terms are
-    /// ignored as Raft says; nothing a peer sends can break an invariant.
+    /// Feeds one message from a peer. Messages of stale terms are ignored or answered
+    /// with our newer term as Raft says; answers from nodes the leader does not track,
+    /// messages not addressed to this node and malformed batches are dropped. Nothing a
+    /// peer sends can trap or break an internal invariant (a *forged* leader can still
+    /// corrupt the log: Raft assumes non-Byzantine peers).
+    ///
+    /// NB: AppendEntries, heartbeats and snapshots are accepted from any node that is
+    /// leader of our term, even one outside our membership: a new learner starts with
+    /// a membership that does not list itself and learns the real one from the leader.
     /// - Parameter message: a message addressed to this node.
     public mutating func step(_ message: PeerMessage) {
         guard message.to == config.id, message.from != config.id, message.from.rawValue != 0 else { return }
