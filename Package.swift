@@ -12,6 +12,9 @@ let strictSettings: [SwiftSetting] = [
 let package = Package(
     name: "Herald",
     platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "raft-soak", targets: ["raft-soak"]),
+    ],
     dependencies: [],
     targets: [
         // MARK: System libraries (found through pkg-config)
@@ -29,6 +32,25 @@ let package = Package(
         // MARK: Pure cores (standard library only)
         .target(
             name: "RaftCore",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Test support
+        .target(
+            name: "RaftSimulation",
+            dependencies: ["RaftCore"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "raft-soak",
+            dependencies: ["RaftSimulation", "RaftCore"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "RaftSimulationTests",
+            dependencies: ["RaftSimulation", "RaftCore"],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,0 +1,1 @@
+print("raft-soak: not yet")
