@@ -16,6 +16,16 @@ public struct SimulatedDisk: Sendable {
     /// Creates an empty disk.
     public init() {}
 
+    /// Creates a disk that already holds state (scenario tests start from the logs of
+    /// the Raft paper's figures).
+    /// - Parameters:
+    ///   - hardState: the persisted hard state.
+    ///   - entries: contiguous entries from index 1.
+    public init(hardState: HardState, entries: [Entry]) {
+        self.hardState = hardState
+        self.entries = entries
+    }
+
     /// Index of the last entry the snapshot covers (0 without a snapshot).
     public var snapshotIndex: LogIndex { snapshot?.metadata.index ?? .zero }
 
