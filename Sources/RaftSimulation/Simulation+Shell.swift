@@ -176,6 +176,7 @@ extension Simulation {
         if let pending = nodes[position].pendingProposals.removeValue(forKey: entry.index),
            entry.term == pending.term, entry.data == Self.encode(command: pending.command) {
             statistics.acknowledged += 1
+            acknowledgedCommands.append(pending.command)
             record(.acknowledged(command: pending.command, index: entry.index, term: entry.term))
             try checker.recordAcknowledged(command: entry.data, index: entry.index, term: entry.term)
         }

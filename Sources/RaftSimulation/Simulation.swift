@@ -38,6 +38,8 @@ public struct Simulation: Sendable {
     public internal(set) var statistics = SimulationStatistics()
     /// Whether faults are injected (false once `checkLiveness()` has healed them).
     public internal(set) var faultsEnabled = true
+    /// Client commands acknowledged so far, in acknowledgement order.
+    public internal(set) var acknowledgedCommands: [UInt64] = []
     /// The membership the cluster started with.
     public let initialMembership: Membership
 

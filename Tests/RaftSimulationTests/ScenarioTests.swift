@@ -1,0 +1,226 @@
+import RaftCore
+import RaftSimulation
+import Testing
+
+/// The Raft paper's hard cases, scripted on the simulator with a perfect network
+/// (faults come only from the script) and checked by the InvariantChecker throughout.
+@Suite("Raft paper scenarios")
+struct ScenarioTests {
+    static let scripted = FaultProfile(proposalProbability: 0, compactionIntervalTicks: 0)
+
+    static func ids(_ count: Int) -> [NodeID] { (1...count).map { NodeID(UInt64($0)) } }
+
+    /// Entries with the given terms from index 1; the data names index and term.
+    static func log(_ terms: [UInt64]) -> [Entry] {
+        terms.enumerated().map { offset, term in
+            Entry(term: Term(term), index: LogIndex(UInt64(offset + 1)), kind: .command,
+                  data: [UInt8(offset + 1), UInt8(term)])
+        }
+    }
+
+    static func disk(_ terms: [UInt64], term: UInt64, commit: UInt64 = 0) -> SimulatedDisk {
+        SimulatedDisk(hardState: HardState(term: Term(term), vote: nil, commit: LogIndex(commit)), entries: log(terms))
+    }
+
+    static func terms(of node: SimulatedNode) -> [UInt64] {
+        node.log.map { log in (1...max(1, log.lastIndex.rawValue)).compactMap { log.term(at: LogIndex($0))?.rawValue } } ?? []
+    }
+
+    /// Every running node holds the same log as `leader` and applied all of it.
+    static func converged(_ simulation: Simulation, to leader: NodeID) -> Bool {
+        guard let reference = simulation.node(leader).log, let core = simulation.node(leader).core,
+              core.role == .leader else { return false }
+        return simulation.nodes.filter(\.isUp).allSatisfy { node in
+            node.log?.lastIndex == reference.lastIndex && node.core?.commitIndex == core.commitIndex
+                && node.stateMachine.appliedIndex == core.commitIndex
+                && node.log?.term(at: reference.lastIndex) == reference.term(at: reference.lastIndex)
+        }
+    }
+
+    /// Proposes `count` commands at the leader and runs until all are applied everywhere.
+    static func commit(_ count: Int, from first: UInt64, in simulation: inout Simulation) throws -> NodeID {
+        let leader = try #require(simulation.leader)
+        var last = LogIndex.zero
+        for command in first..<(first + UInt64(count)) {
+            last = try #require(try simulation.propose(command: command, at: leader)).index
+        }
+        let done = try simulation.run(upTo: 300) { simulation in
+            simulation.nodes.filter(\.isUp).allSatisfy { $0.stateMachine.appliedIndex >= last }
+        }
+        #expect(done, "commands through \(last) applied on every running node")
+        return leader
+    }
+
+    @Test("Figure 7: followers with missing and extra entries converge on the leader's log (§5.3)")
+    func figure7() throws {
+        let logs: [[UInt64]] = [
+            [1, 1, 1, 4, 4, 5, 5, 6, 6, 6],          // leader for term 8
+            [1, 1, 1, 4, 4, 5, 5, 6, 6],             // (a) missing one
+            [1, 1, 1, 4],                            // (b) missing many
+            [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6],       // (c) one extra, uncommitted
+            [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7],    // (d) extra entries from term 7
+            [1, 1, 1, 4, 4, 4, 4],                   // (e) missing, with extra from term 4
+            [1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3],       // (f) extra from terms 2 and 3
+        ]
+        var disks: [NodeID: SimulatedDisk] = [:]
+        for (offset, terms) in logs.enumerated() { disks[NodeID(UInt64(offset + 1))] = Self.disk(terms, term: 7) }
+        var simulation = Simulation(seed: 7, options: SimulationOptions(voters: 7, faults: Self.scripted), disks: disks)
+        let leader = NodeID(1)
+        try simulation.campaign(leader)
+        let elected = try simulation.run(upTo: 50) { $0.leader == leader }
+        #expect(elected, "the Figure 7 leader wins with votes from a, b, e and f")
+        #expect(simulation.node(leader).core?.term == Term(8))
+        let done = try simulation.run(upTo: 300) { Self.converged($0, to: leader) }
+        #expect(done, "every follower converges")
+        let expected = logs[0] + [8]   // the leader's log plus its no-op of term 8
+        for node in simulation.nodes {
+            #expect(Self.terms(of: node) == expected, "\(node.id) log terms")
+        }
+        try simulation.checkLiveness()
+    }
+
+    @Test("Figure 8: a leader never commits an old-term entry by counting replicas (§5.4.2)")
+    func figure8() throws {
+        // State after Figure 8 (b): S1 led term 2 and reached S2; S5 led term 3 alone.
+        let disks: [NodeID: SimulatedDisk] = [
+            NodeID(1): Self.disk([1, 2], term: 3, commit: 1),
+            NodeID(2): Self.disk([1, 2], term: 3, commit: 1),
+            NodeID(3): Self.disk([1], term: 3, commit: 1),
+            NodeID(4): Self.disk([1], term: 3, commit: 1),
+            NodeID(5): Self.disk([1, 3], term: 3, commit: 1),
+        ]
+        // One entry per AppendEntries and one in flight, so index 2 reaches S3 before index 3.
+        let options = SimulationOptions(voters: 5, faults: Self.scripted, maxMessageBytes: 1, maxInflightMessages: 1)
+        var simulation = Simulation(seed: 8, options: options, disks: disks)
+        let s1 = NodeID(1), s5 = NodeID(5)
+        // (c) S1 is elected in term 4 and replicates index 2 (term 2).
+        try simulation.campaign(s1)
+        var crashedS1AtFigure8c = false
+        for _ in 0..<200 {
+            try simulation.step()
+            let holdersOfTerm4 = simulation.nodes.filter { $0.disk.entries.contains { $0.term == Term(4) } }.count
+            let holdersOfIndex2Term2 = simulation.nodes.filter {
+                $0.disk.entries.contains { $0.index == LogIndex(2) && $0.term == Term(2) }
+            }.count
+            for node in simulation.nodes where node.isUp {
+                // The commit rule: index 2 (term 2) commits only with an entry of term 4 on a majority.
+                if let commit = node.core?.commitIndex, commit >= LogIndex(2) {
+                    #expect(holdersOfTerm4 >= 3, "\(node.id) committed \(commit) with term 4 on \(holdersOfTerm4) nodes")
+                }
+            }
+            if holdersOfIndex2Term2 >= 3, holdersOfTerm4 < 3 {
+                // Index 2 sits on a majority but is not committed: S1 crashes now.
+                #expect(simulation.node(s1).core?.commitIndex == LogIndex(1))
+                simulation.crash(s1)
+                crashedS1AtFigure8c = true
+                break
+            }
+        }
+        #expect(crashedS1AtFigure8c, "index 2 reached a majority before any term-4 entry did")
+        // (d) S5 (last term 3) can win and overwrite index 2 everywhere: legal, since it was never committed.
+        try simulation.campaign(s5)
+        let s5Leads = try simulation.run(upTo: 100) { $0.leader == s5 }
+        if s5Leads {
+            let done = try simulation.run(upTo: 300) { Self.converged($0, to: s5) }
+            #expect(done)
+            for node in simulation.nodes where node.isUp {
+                #expect(node.log?.term(at: LogIndex(2)) == Term(3), "\(node.id) holds S5's index 2")
+            }
+        }
+        try simulation.restart(s1)
+        try simulation.checkLiveness()
+    }
+
+    @Test("a partitioned old leader cannot commit, and its entries are overwritten on heal (§5.4, §6.4)")
+    func partitionedOldLeader() throws {
+        var simulation = Simulation(seed: 11, options: SimulationOptions(voters: 5, faults: Self.scripted))
+        try simulation.run(upTo: 100) { $0.leader != nil }
+        let oldLeader = try Self.commit(3, from: 1, in: &simulation)
+        let ids = Self.ids(5)
+        let buddy = ids.first { $0 != oldLeader }!
+        let majority = Set(ids).subtracting([oldLeader, buddy])
+        simulation.partition(.symmetric([oldLeader, buddy], majority))
+        let committedBefore = try #require(simulation.node(oldLeader).core?.commitIndex)
+        var stranded: [LogIndex] = []
+        for command in UInt64(100)..<105 {
+            if let (_, index) = try simulation.propose(command: command, at: oldLeader) { stranded.append(index) }
+        }
+        #expect(stranded.count == 5, "the old leader still accepts proposals")
+        let strandedTerm = try #require(simulation.node(oldLeader).core?.term)
+        let newLeaderElected = try simulation.run(upTo: 200) { simulation in
+            if let commit = simulation.node(oldLeader).core?.commitIndex, commit != committedBefore { return true }
+            return simulation.leader.map { majority.contains($0) } ?? false
+        }
+        #expect(newLeaderElected)
+        #expect(simulation.node(oldLeader).core?.commitIndex == committedBefore, "the minority side commits nothing")
+        let newLeader = try #require(simulation.leader)
+        #expect(majority.contains(newLeader))
+        _ = try Self.commit(3, from: 200, in: &simulation)
+        #expect(simulation.node(oldLeader).core?.commitIndex == committedBefore)
+        simulation.heal()
+        let done = try simulation.run(upTo: 300) { Self.converged($0, to: newLeader) }
+        #expect(done, "the old leader rejoins and converges")
+        for index in stranded {
+            #expect(simulation.node(oldLeader).log?.term(at: index) != strandedTerm, "stranded \(index) overwritten")
+        }
+        #expect(simulation.acknowledgedCommands.allSatisfy { !(100..<105).contains($0) }, "no stranded proposal acknowledged")
+        try simulation.checkLiveness()
+    }
+
+    @Test("a node rejoining with a divergent log is repaired, through a snapshot when compacted (§5.3, §7)")
+    func rejoiningDivergentNode() throws {
+        var faults = Self.scripted
+        faults.compactionIntervalTicks = 5
+        faults.compactionMinEntries = 5
+        var simulation = Simulation(seed: 13, options: SimulationOptions(voters: 3, faults: faults))
+        try simulation.run(upTo: 100) { $0.leader != nil }
+        let stale = try Self.commit(2, from: 1, in: &simulation)
+        let others = Set(Self.ids(3)).subtracting([stale])
+        simulation.partition(.symmetric([stale], others))
+        for command in UInt64(100)..<104 { try simulation.propose(command: command, at: stale) }
+        let divergentTerm = try #require(simulation.node(stale).core?.term)
+        let divergentLast = try #require(simulation.node(stale).core?.lastIndex)
+        simulation.crash(stale)
+        simulation.heal()
+        try simulation.run(upTo: 200) { $0.leader.map { others.contains($0) } ?? false }
+        let newLeader = try #require(simulation.leader)
+        for round in 0..<6 { _ = try Self.commit(5, from: 1_000 + UInt64(round) * 10, in: &simulation) }
+        #expect(simulation.node(newLeader).disk.snapshotIndex > divergentLast, "the leader compacted past the stale log")
+        let installedBefore = simulation.statistics.snapshotsInstalled
+        try simulation.restart(stale)
+        let done = try simulation.run(upTo: 300) { Self.converged($0, to: newLeader) }
+        #expect(done, "the divergent node converges")
+        #expect(simulation.statistics.snapshotsInstalled > installedBefore, "it was repaired with InstallSnapshot")
+        let staleNode = simulation.node(stale), leaderNode = simulation.node(newLeader)
+        #expect(staleNode.stateMachine == leaderNode.stateMachine, "same applied state")
+        for index in (divergentLast.rawValue - 3)...divergentLast.rawValue {
+            #expect(staleNode.log?.term(at: LogIndex(index)) != divergentTerm)
+        }
+        try simulation.checkLiveness()
+    }
+
+    @Test("a learner promoted while a follower is down counts toward the new quorum (thesis §4.2.1)")
+    func learnerPromotedWhileFollowerDown() throws {
+        var simulation = Simulation(seed: 17, options: SimulationOptions(voters: 3, learners: 1, faults: Self.scripted))
+        try simulation.run(upTo: 100) { $0.leader != nil }
+        let leader = try Self.commit(3, from: 1, in: &simulation)
+        let learner = NodeID(4)
+        #expect(simulation.node(learner).stateMachine.appliedIndex > .zero, "the learner replicates")
+        let down = try #require(Self.ids(3).first { $0 != leader })
+        simulation.crash(down)
+        let index = try #require(try simulation.proposeMembershipChange(.promoteLearner(learner), at: leader))
+        let promoted = try simulation.run(upTo: 200) { simulation in
+            (simulation.node(leader).core?.commitIndex ?? .zero) >= index
+        }
+        #expect(promoted, "the promotion commits with the follower down")
+        #expect(simulation.node(leader).core?.membership.voters == Set(Self.ids(4)))
+        // Quorum is now 3 of 4: leader, the other follower and the new voter.
+        _ = try Self.commit(5, from: 50, in: &simulation)
+        #expect(simulation.acknowledgedCommands.contains(54))
+        try simulation.restart(down)
+        let done = try simulation.run(upTo: 300) { Self.converged($0, to: leader) }
+        #expect(done)
+        #expect(simulation.node(down).core?.membership.voters == Set(Self.ids(4)), "the restarted follower learns the promotion")
+        try simulation.checkLiveness()
+    }
+}
