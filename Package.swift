@@ -47,7 +47,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "RaftBench",
+            dependencies: ["RaftCore"],
+            path: "bench/RaftBench",
+            exclude: ["RESULTS.md"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Tests
+        .testTarget(
+            name: "RaftCoreTests",
+            dependencies: ["RaftCore"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "RaftSimulationTests",
             dependencies: ["RaftSimulation", "RaftCore"],

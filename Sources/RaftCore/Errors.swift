@@ -45,13 +45,19 @@ public struct RestoredState: Sendable {
     /// The membership a brand-new cluster starts with (used only when neither the
     /// snapshot nor the entries carry one).
     public var initialMembership: Membership
+    /// The highest index the state machine has already applied (for Herald: the
+    /// applied index stored in RocksDB). The core hands out committed entries only
+    /// after `max(applied, snapshot index)`. 0 (the default) re-delivers every
+    /// committed entry after the snapshot; the state machine MUST then skip duplicates.
+    public var applied: LogIndex
 
     /// Creates restored state.
     public init(hardState: HardState = HardState(), snapshot: Snapshot? = nil, entries: [Entry] = [],
-                initialMembership: Membership) {
+                initialMembership: Membership, applied: LogIndex = .zero) {
         self.hardState = hardState
         self.snapshot = snapshot
         self.entries = entries
         self.initialMembership = initialMembership
+        self.applied = applied
     }
 }

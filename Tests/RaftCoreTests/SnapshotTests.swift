@@ -1,0 +1,70 @@
+import Testing
+@testable import RaftCore
+
+@Suite("Snapshots")
+struct SnapshotTests {
+    @Test("a follower behind the leader's compaction gets a chunked InstallSnapshot (§7, Figure 13)")
+    func chunkedSnapshotToLaggingFollower() throws {
+        var c = Cluster(voters: [1, 2, 3]) { $0.snapshotChunkBytes = 4 }
+        c.elect(1)
+        c.isolated = [NodeID(3)]
+        for k: UInt8 in 0..<10 { _ = try c[1].propose([k]) }
+        c.stabilize()
+        let data: [UInt8] = Array(100..<110)
+        c.compact(1, data: data)
+        #expect(c[1].snapshotIndex == LogIndex(11))
+        #expect(c[1].entries(in: LogIndex(1)...LogIndex(11)).isEmpty)
+        c.isolated = []
+        c.trace = []
+        c.tick([1], times: 12)
+        let chunks = c.trace.filter { $0.to == NodeID(3) && $0.isSnapshotChunk }
+        #expect(chunks.count == 3)
+        #expect(c.installedSnapshots[NodeID(3)]?.map(\.data) == [data])
+        #expect(c[3].snapshotIndex == LogIndex(11))
+        #expect(c[1].peerProgress[NodeID(3)]?.state == .replicate)
+        // Replication continues from the snapshot.
+        _ = try c[1].propose([99])
+        c.tick([1], times: 2)
+        #expect(c[3].commitIndex == LogIndex(12))
+        #expect(c.applied[NodeID(3)]!.map(\.index).last == LogIndex(12))
+        #expect(c.stores[NodeID(3)]!.entries.map(\.index) == [LogIndex(12)])
+    }
+
+    @Test("a follower rejects an out-of-order chunk and reports what it holds")
+    func outOfOrderChunk() {
+        var core = RaftCore(config: RaftConfig(id: NodeID(2)),
+                            restoring: RestoredState(initialMembership: Membership(voters: [NodeID(1), NodeID(2)])),
+                            seed: 1)
+        let meta = SnapshotMetadata(index: LogIndex(5), term: Term(1), membership: Membership(voters: [NodeID(1), NodeID(2)]))
+        func chunk(_ offset: UInt64, _ bytes: [UInt8], done: Bool) -> PeerMessage {
+            PeerMessage(from: NodeID(1), to: NodeID(2), term: Term(1),
+                        body: .installSnapshot(metadata: meta, offset: offset, chunk: bytes, done: done))
+        }
+        core.step(chunk(0, [1, 2], done: false))
+        core.step(chunk(4, [5, 6], done: true))
+        let ready = core.takeReady()!
+        #expect(ready.snapshot == nil)
+        #expect(ready.messagesAfterPersist.last?.body == .installSnapshotResponse(index: LogIndex(5), bytesReceived: 2, success: false))
+        core.advance(ready)
+        core.step(chunk(2, [3, 4], done: false))
+        core.step(chunk(4, [5, 6], done: true))
+        let done = core.takeReady()!
+        #expect(done.snapshot?.data == [1, 2, 3, 4, 5, 6])
+        #expect(done.hardState?.commit == LogIndex(5))
+        #expect(core.lastIndex == LogIndex(5))
+    }
+
+    @Test("a snapshot whose last entry matches our log keeps the suffix after it (§7)")
+    func snapshotKeepsMatchingSuffix() {
+        let membership = Membership(voters: [NodeID(1), NodeID(2)])
+        var core = RaftCore(config: RaftConfig(id: NodeID(2)),
+                            restoring: RestoredState(hardState: HardState(term: Term(1)), entries: makeLog([1, 1, 1, 1]),
+                                                     initialMembership: membership), seed: 1)
+        let meta = SnapshotMetadata(index: LogIndex(2), term: Term(1), membership: membership)
+        core.step(PeerMessage(from: NodeID(1), to: NodeID(2), term: Term(1),
+                              body: .installSnapshot(metadata: meta, offset: 0, chunk: [1], done: true)))
+        #expect(core.lastIndex == LogIndex(4))
+        #expect(core.commitIndex == LogIndex(2))
+        #expect(core.takeReady()?.snapshot == nil)
+    }
+}
