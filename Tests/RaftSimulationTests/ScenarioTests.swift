@@ -256,4 +256,38 @@ struct ScenarioTests {
         #expect(simulation.node(down).core?.membership.voters == Set(Self.ids(4)), "the restarted follower learns the promotion")
         try simulation.checkLiveness()
     }
+
+    @Test("a lagging follower catches up by InstallSnapshot even if the leader compacts again mid-transfer (§7)")
+    func snapshotTransferSurvivesRecompaction() throws {
+        var faults = Self.scripted
+        faults.compactionIntervalTicks = 5
+        faults.compactionMinEntries = 5
+        var simulation = Simulation(seed: 19, options: SimulationOptions(voters: 3, faults: faults))
+        try simulation.run(upTo: 100) { $0.leader != nil }
+        let leader = try Self.commit(3, from: 1, in: &simulation)
+        let lagging = try #require(Self.ids(3).first { $0 != leader })
+        let others = Set(Self.ids(3)).subtracting([lagging])
+        simulation.crash(lagging)
+        for round in 0..<3 { _ = try Self.commit(5, from: 100 + UInt64(round) * 10, in: &simulation) }
+        try simulation.restart(lagging)
+        // Wait for the first InstallSnapshot chunk to reach it, then cut it off mid-transfer.
+        let chunkArrived = try simulation.run(upTo: 200) { simulation in
+            simulation.trace.events.contains { event in
+                if case let .delivered(message) = event.kind, message.to == lagging,
+                   case .installSnapshot = message.body { return true }
+                return false
+            }
+        }
+        #expect(chunkArrived)
+        simulation.partition(.symmetric([lagging], others))
+        // The leader compacts again while the transfer is stuck ...
+        let snapshotBefore = simulation.node(leader).disk.snapshotIndex
+        for round in 0..<3 { _ = try Self.commit(5, from: 200 + UInt64(round) * 10, in: &simulation, reachable: others) }
+        #expect(simulation.node(leader).disk.snapshotIndex > snapshotBefore)
+        // ... and once the network heals the follower MUST still catch up.
+        simulation.heal()
+        let done = try simulation.run(upTo: 300) { Self.converged($0, to: leader) }
+        #expect(done, "the lagging follower catches up (applied \(simulation.node(lagging).stateMachine.appliedIndex))")
+        try simulation.checkLiveness()
+    }
 }
