@@ -48,9 +48,15 @@ let package = Package(
         ),
 
         // MARK: Benchmarks
+        // RaftBenchSupport: a C shim that counts allocations (malloc interposition) and
+        // reads glibc's mallinfo2; linked only into the bench.
+        .target(
+            name: "RaftBenchSupport",
+            path: "bench/RaftBenchSupport"
+        ),
         .executableTarget(
             name: "RaftBench",
-            dependencies: ["RaftCore"],
+            dependencies: ["RaftCore", "RaftBenchSupport"],
             path: "bench/RaftBench",
             exclude: ["RESULTS.md"],
             swiftSettings: strictSettings

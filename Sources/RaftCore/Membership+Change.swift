@@ -1,6 +1,17 @@
 // MARK: - Applying and validating one-at-a-time changes (thesis §4.1)
 
 extension Membership {
+    /// A membership built from untrusted input (e.g. a wire decoder), which MUST NOT
+    /// trap on garbage: nil when `voters` and `learners` overlap.
+    /// - Parameters:
+    ///   - voters: the voting members.
+    ///   - learners: the non-voting members.
+    /// - Returns: the membership, or nil when the sets are not disjoint.
+    public static func validated(voters: Set<NodeID>, learners: Set<NodeID>) -> Membership? {
+        guard voters.isDisjoint(with: learners) else { return nil }
+        return Membership(voters: voters, learners: learners)
+    }
+
     /// The membership after `change`. Total and deterministic: every node applies the
     /// same entries the same way, even a change that validation would have refused.
     /// - Parameter change: the change to apply.

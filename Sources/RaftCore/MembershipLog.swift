@@ -21,6 +21,12 @@ struct MembershipLog: Sendable {
     /// The index of the entry that set the membership in force.
     var latestIndex: LogIndex { changes.last?.index ?? baseIndex }
 
+    /// The membership in force once the log up to `index` is applied (the latest
+    /// membership entry at or below `index`).
+    func membership(at index: LogIndex) -> Membership {
+        changes.last { $0.index <= index }?.membership ?? base
+    }
+
     /// Applies a membership entry just appended.
     /// - Returns: whether the membership changed.
     mutating func appended(_ entry: Entry) -> Bool {

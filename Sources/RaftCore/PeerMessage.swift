@@ -31,8 +31,12 @@ public struct PeerMessage: Hashable, Sendable {
         /// AppendEntries (§5.3).
         case append(prevLogIndex: LogIndex, prevLogTerm: Term, entries: [Entry], leaderCommit: LogIndex)
         /// Answer to `append`. On success `matchIndex` is the last index now known to
-        /// match the leader. On rejection `rejectHint` gives the follower's conflict
-        /// hint (index and term) for fast backtracking.
+        /// match the leader. On rejection `matchIndex` echoes the rejected
+        /// `prevLogIndex`, and `rejectHint`/`rejectHintTerm` give the follower's conflict
+        /// hint (the largest index `<= prevLogIndex` whose term is `<= prevLogTerm`, and
+        /// that term; 0 when unknown) for fast backtracking. A node that sees an `append`
+        /// or `heartbeat` of a stale term answers with a rejection carrying its own
+        /// newer term, so the stale leader steps down.
         case appendResponse(success: Bool, matchIndex: LogIndex, rejectHint: LogIndex, rejectHintTerm: Term)
         /// A heartbeat carrying the commit index the follower may safely adopt and a
         /// ReadIndex round context (0 when none).
@@ -42,8 +46,10 @@ public struct PeerMessage: Hashable, Sendable {
         /// One chunk of InstallSnapshot (Figure 13). `offset` is the byte offset of
         /// `chunk` in `snapshot.data`; `done` marks the last chunk.
         case installSnapshot(metadata: SnapshotMetadata, offset: UInt64, chunk: [UInt8], done: Bool)
-        /// Answer to one `installSnapshot` chunk: the bytes received so far, or a
-        /// rejection that makes the leader restart the transfer.
+        /// Answer to one `installSnapshot` chunk: the bytes assembled so far (equal to the
+        /// snapshot's size once it is installed), or a rejection whose `bytesReceived`
+        /// tells the leader where to resume. A follower that already holds everything
+        /// the snapshot covers answers with `appendResponse(success: true, matchIndex: commit)`.
         case installSnapshotResponse(index: LogIndex, bytesReceived: UInt64, success: Bool)
         /// Leadership transfer: start an election now, ignoring the election timer.
         case timeoutNow

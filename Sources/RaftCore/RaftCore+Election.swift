@@ -1,8 +1,17 @@
 // MARK: - Terms, timers and elections (Raft §5.2, thesis §9.6 pre-vote, §6.2 check-quorum)
 
 extension RaftCore {
-    /// Whether this node may campaign: voters only (learners and removed nodes never do).
-    var isPromotable: Bool { membership.voters.contains(config.id) }
+    /// Whether this node may campaign: voters of the latest membership, and also voters
+    /// of the last committed one while a change that removes them is uncommitted.
+    /// NB: thesis §4.2.2: a server not in its latest configuration "should still start
+    /// new elections, as it might still be needed until the Cnew entry is committed".
+    /// Without this, a leader that lost quorum while removing itself can deadlock the
+    /// remaining voters, which still need its vote. Learners never campaign.
+    var isPromotable: Bool {
+        let id = config.id
+        if membership.voters.contains(id) { return true }
+        return membershipLog.latestIndex > committed && membershipLog.membership(at: committed).voters.contains(id)
+    }
 
     mutating func resetRandomizedElectionTimeout() {
         randomizedElectionTimeout = config.electionTicks + Int(prng.next(below: UInt64(config.electionTicks)))

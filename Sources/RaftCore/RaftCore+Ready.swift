@@ -9,7 +9,10 @@ extension RaftCore {
     /// - Returns: the work to do, or nil.
     public mutating func takeReady() -> Ready? {
         // Entries proposed since the last Ready go out now, as batched, pipelined appends.
-        if currentRole == .leader { flushAppends() }
+        if currentRole == .leader {
+            flushAppends()
+            pruneRemovedProgress()
+        }
         var ready = Ready()
         var any = false
         let soft = SoftState(role: currentRole, leader: currentLeader)

@@ -16,8 +16,11 @@ extension RaftCore {
     }
 
     mutating func sendSnapshotChunk(slot s: Int) {
-        guard let snapshot = latestSnapshot, progress.items[s].state == .snapshot,
-              progress.items[s].pendingSnapshot == snapshot.metadata.index else { return }
+        guard let snapshot = latestSnapshot, progress.items[s].state == .snapshot else { return }
+        if progress.items[s].pendingSnapshot != snapshot.metadata.index {
+            // We compacted again since the transfer began: restart with the newer snapshot.
+            progress.items[s].becomeSnapshot(snapshot.metadata.index)
+        }
         let total = snapshot.data.count
         let offset = Int(min(progress.items[s].snapshotOffset, UInt64(total)))
         let end = min(offset + max(1, config.snapshotChunkBytes), total)

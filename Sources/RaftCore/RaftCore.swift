@@ -109,8 +109,15 @@ public struct RaftCore: Sendable {
         }
     }
 
-    /// Feeds one message from a peer. Messages from non-members or stale terms are
-    /// ignored as Raft says; nothing a peer sends can break an invariant.
+    /// Feeds one message from a peer. Messages of stale terms are ignored or answered
+    /// with our newer term as Raft says; answers from nodes the leader does not track,
+    /// messages not addressed to this node and malformed batches are dropped. Nothing a
+    /// peer sends can trap or break an internal invariant (a *forged* leader can still
+    /// corrupt the log: Raft assumes non-Byzantine peers).
+    ///
+    /// NB: AppendEntries, heartbeats and snapshots are accepted from any node that is
+    /// leader of our term, even one outside our membership: a new learner starts with
+    /// a membership that does not list itself and learns the real one from the leader.
     /// - Parameter message: a message addressed to this node.
     public mutating func step(_ message: PeerMessage) {
         guard message.to == config.id, message.from != config.id, message.from.rawValue != 0 else { return }
@@ -223,6 +230,8 @@ public struct RaftCore: Sendable {
         guard index > raftLog.snapshotIndex else { return }
         precondition(index <= applied, "compact(to:) beyond the applied index")
         precondition(raftLog.term(at: index) == snapshot.metadata.term, "snapshot term does not match the log")
+        precondition(membershipLog.membership(at: index) == snapshot.metadata.membership,
+                     "snapshot membership MUST be the one in force at its index (use snapshotMetadata(at:))")
         raftLog.compact(to: index)
         membershipLog.compact(to: index)
         latestSnapshot = snapshot
@@ -284,6 +293,15 @@ public struct RaftCore: Sendable {
     /// - Parameter index: a log position (the snapshot index itself answers the snapshot's term).
     /// - Returns: the term, or nil.
     public func term(at index: LogIndex) -> Term? { raftLog.term(at: index) }
+    /// The metadata a snapshot taken at `index` MUST carry: the entry's term and the
+    /// membership in force at that index (which may differ from `membership` while a
+    /// change is uncommitted). The shell uses it to build the `Snapshot` for `compact(to:)`.
+    /// - Parameter index: an index the core still holds (from the snapshot index on).
+    /// - Returns: the metadata, or nil when `index` is compacted away or beyond the log.
+    public func snapshotMetadata(at index: LogIndex) -> SnapshotMetadata? {
+        guard let term = raftLog.term(at: index) else { return nil }
+        return SnapshotMetadata(index: index, term: term, membership: membershipLog.membership(at: index))
+    }
     /// Entries in `range` still held by the core (not compacted), clamped to the log.
     /// - Parameter range: the indices wanted.
     /// - Returns: the entries held, in order.

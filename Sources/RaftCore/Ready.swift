@@ -12,6 +12,20 @@
 ///    once the state machine has applied at least `ReadState.index`.
 /// 6. Call `advance(_:)` with this Ready: the core then counts the leader's own
 ///    entries toward commit (a leader counts itself only once its write is durable).
+///
+/// Rules the core follows (so the shell can rely on them):
+/// - `messages` hold requests (votes, pre-votes, appends, heartbeats, snapshot chunks,
+///   TimeoutNow, ReadIndex and its answers); `messagesAfterPersist` hold every answer
+///   to a peer's request (vote grants and refusals, append, heartbeat and snapshot
+///   acknowledgements). A Ready with nothing to persist may send both at once.
+/// - `committedEntries` only ever contain entries that were durable *before* this
+///   Ready was taken (their Ready was advanced): a node never applies an entry it
+///   might lose in a crash, and never one twice. So a committed entry is handed out at
+///   the earliest in the Ready after the one that persisted it.
+/// - Advance Readies in the order they were taken. `step`, `tick` and `propose` may be
+///   called between `takeReady()` and `advance(_:)`.
+/// - After a restart, committed entries are handed out from
+///   `max(RestoredState.applied, snapshot index) + 1`.
 public struct Ready: Sendable {
     /// Changes to the volatile state worth reporting (role, leader), if any.
     public var softState: SoftState?

@@ -150,8 +150,7 @@ struct Cluster {
     mutating func compact(_ raw: UInt64, data: [UInt8]) {
         let core = self[raw]
         let index = core.appliedIndex
-        let snapshot = Snapshot(metadata: SnapshotMetadata(index: index, term: core.term(at: index)!,
-                                                           membership: core.membership), data: data)
+        let snapshot = Snapshot(metadata: core.snapshotMetadata(at: index)!, data: data)
         self[raw].compact(to: snapshot)
         stores[NodeID(raw)]!.snapshot = snapshot
         stores[NodeID(raw)]!.entries.removeAll { $0.index <= index }

@@ -125,3 +125,44 @@ struct MembershipTests {
         #expect(MembershipChange.decode([1, 0, 0]) == nil)
     }
 }
+
+@Suite("Membership quorum")
+struct MembershipQuorumTests {
+    @Test("a learner's acknowledgements never count toward commit")
+    func learnerDoesNotCount() throws {
+        var c = Cluster(voters: [1, 2, 3], learners: [4])
+        c.elect(1)
+        #expect(c[4].commitIndex == LogIndex(1))
+        c.isolated = [NodeID(2), NodeID(3)]
+        _ = try c[1].propose([1])
+        c.stabilize()
+        #expect(c[4].lastIndex == LogIndex(2))
+        #expect(c[1].commitIndex == LogIndex(1))
+    }
+
+    @Test("a removed follower leaves the quorum and never campaigns")
+    func removeFollower() throws {
+        var c = Cluster(voters: [1, 2, 3])
+        c.elect(1)
+        _ = try c[1].proposeMembershipChange(.remove(NodeID(3)))
+        c.stabilize()
+        #expect(c[1].membership.voters == [NodeID(1), NodeID(2)])
+        #expect(c[1].peerProgress[NodeID(3)] == nil)
+        c.isolated = [NodeID(3)]
+        c.tick([3], times: 50)
+        #expect(c[3].role == .follower)
+        c.isolated = [NodeID(2)]
+        _ = try c[1].propose([1])
+        c.stabilize()
+        #expect(c[1].commitIndex == LogIndex(2)) // quorum of {1, 2} needs 2
+        c.isolated = []
+        c.tick([1], times: 4)
+        #expect(c[1].commitIndex == LogIndex(3))
+    }
+
+    @Test("Membership.validated refuses overlapping sets instead of trapping")
+    func validatedMembership() {
+        #expect(Membership.validated(voters: [NodeID(1)], learners: [NodeID(1)]) == nil)
+        #expect(Membership.validated(voters: [NodeID(1)], learners: [NodeID(2)]) != nil)
+    }
+}

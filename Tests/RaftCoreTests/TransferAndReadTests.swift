@@ -96,3 +96,32 @@ struct TransferAndReadTests {
         #expect(throws: ReadIndexError.leaderNotReady) { try c[1].readIndex(context: 1) }
     }
 }
+
+@Suite("ReadIndex forwarding")
+struct ReadIndexForwardingTests {
+    @Test("a read forwarded before the new leader committed in its term is answered once it has")
+    func forwardedReadWaitsForTermCommit() throws {
+        var c = Cluster(voters: [1, 2, 3])
+        c.elect(1)
+        // Node 2 believes 1 leads; deliver its read to 1 only after a new term begins at 1.
+        c.isolated = [NodeID(3)]
+        try c[2].readIndex(context: 77)
+        c.processReadies()
+        let forwarded = c.wire.filter { if case .readIndex = $0.body { true } else { false } }
+        #expect(forwarded.count == 1)
+        c.stabilize()
+        #expect(c.readStates[NodeID(2)] == [ReadState(index: LogIndex(1), context: 77)])
+    }
+
+    @Test("reads queue behind one heartbeat round and are released in order")
+    func readsReleasedInOrder() throws {
+        var c = Cluster(voters: [1, 2, 3])
+        c.elect(1)
+        try c[1].readIndex(context: 1)
+        try c[1].readIndex(context: 2)
+        try c[3].readIndex(context: 3)
+        c.stabilize()
+        #expect(c.readStates[NodeID(1)]?.map(\.context) == [1, 2])
+        #expect(c.readStates[NodeID(3)]?.map(\.context) == [3])
+    }
+}
