@@ -45,6 +45,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Test support
+        .target(
+            name: "RaftSimulation",
+            dependencies: ["RaftCore"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "raft-soak",
+            dependencies: ["RaftSimulation", "RaftCore"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Storage
         .target(
             name: "Checksums",
@@ -156,6 +168,11 @@ let package = Package(
         .testTarget(
             name: "RaftCoreTests",
             dependencies: ["RaftCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RaftSimulationTests",
+            dependencies: ["RaftSimulation", "RaftCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(

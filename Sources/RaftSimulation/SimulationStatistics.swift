@@ -1,0 +1,30 @@
+/// What happened in a run, counted.
+public struct SimulationStatistics: Hashable, Sendable {
+    /// Messages delivered.
+    public var delivered = 0
+    /// Messages lost to drops, partitions or a crashed receiver.
+    public var lost = 0
+    /// Leaders seen (one per term with a leader).
+    public var elections = 0
+    /// Crashes, and those that lost an unpersisted Ready.
+    public var crashes = 0
+    /// See `crashes`.
+    public var crashesBeforePersist = 0
+    /// Partitions started.
+    public var partitions = 0
+    /// Client proposals accepted and acknowledged.
+    public var proposed = 0
+    /// See `proposed`.
+    public var acknowledged = 0
+    /// Membership changes proposed (accepted by a leader).
+    public var membershipChanges = 0
+    /// Leadership transfers asked for (accepted by a leader).
+    public var transfers = 0
+    /// Compactions, and snapshots installed from a leader.
+    public var compactions = 0
+    /// See `compactions`.
+    public var snapshotsInstalled = 0
+
+    /// Creates zeroed counters.
+    public init() {}
+}
