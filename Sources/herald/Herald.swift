@@ -9,8 +9,12 @@ struct Herald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "Operate a Herald cluster.",
-        subcommands: [ConfigCommand.self]
+        subcommands: [ConfigCommand.self, StatusCommand.self, EnqueueCommand.self, MessageCommand.self,
+                      CancelCommand.self, SuppressCommand.self]
     )
+
+    /// `--cluster FILE` and `--timeout` are accepted before the subcommand too.
+    @OptionGroup var cluster: ClusterOptions
 
     /// Runs the command line; usage errors exit 2 rather than ArgumentParser's 64, so
     /// scripts see one code for "you asked for something malformed".

@@ -1,0 +1,26 @@
+import NIOCore
+import Wire
+
+/// One open, welcomed connection to a node: where to write requests and who is waiting
+/// for responses on it. Lives while `HeraldClient.run()` reads from it; when the
+/// connection ends, every request still waiting on it fails with `connectionLost`.
+final class ProducerConnection: Sendable {
+    /// The node's address.
+    let address: HeraldServerAddress
+    /// What the node said in `welcome`.
+    let welcome: ProducerWelcome
+    /// Writes request frames; safe to call from many tasks at once.
+    let outbound: NIOAsyncChannelOutboundWriter<Frame>
+    /// Runs the request timers.
+    let eventLoop: any EventLoop
+    /// Requests written (or about to be) and not yet answered, keyed by request id.
+    let pending = WaiterTable<ProducerResponse>()
+
+    init(address: HeraldServerAddress, welcome: ProducerWelcome, outbound: NIOAsyncChannelOutboundWriter<Frame>,
+         eventLoop: any EventLoop) {
+        self.address = address
+        self.welcome = welcome
+        self.outbound = outbound
+        self.eventLoop = eventLoop
+    }
+}
