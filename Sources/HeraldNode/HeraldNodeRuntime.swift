@@ -88,11 +88,22 @@ public struct HeraldNodeRuntime {
         let endpoints = NodeEndpoints(cluster: cluster, node: node, raft: raft, applier: applier,
                                       transport: transport, backups: backups, started: started)
         let http = AdminHTTPServer(endpoint: node.httpAddress, logger: logger, endpoints: endpoints)
+
+        var producerAddresses: [NodeID: Endpoint] = [:]
+        for member in cluster.nodes { producerAddresses[NodeID(member.id)] = member.clientAddress }
+        let forwarder = LeaderForwarder(me: me, addresses: producerAddresses, logger: logger)
+        let handler = ProducerRequestHandler(
+            me: me, raft: raft, applier: applier, machine: QueueStateMachine(), validator: EnvelopeValidator(),
+            forwarder: forwarder, clusterStatus: { [cluster] in await ClusterStatusCollector(cluster: cluster).collect() })
+        let producers = ProducerServer(listenAddress: node.clientAddress, me: me, handler: handler, logger: logger,
+                                       leader: { await raft.status().leader })
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: raft),
                     .init(service: transport),
+                    .init(service: forwarder),
+                    .init(service: producers),
                     .init(service: http),
                 ] + (backups.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -61,8 +61,12 @@ struct ProducerRequestHandler: Sendable {
                 }
             }
         case .suppressAdd(let address, let reason, let source):
-            if let problem = addressProblem(address) { return problem }
             let entry = QueueModel.SuppressionEntry(address: address, reason: SuppressionReason(reason), source: source)
+            do {
+                try validator.validateSuppression(entry)
+            } catch {
+                return .error(error.producerCode, detail: error.description)
+            }
             return await propose(.suppress(entry, at: now())) { _ in .ok }
         case .suppressRemove(let address):
             return await propose(.unsuppress(address, at: now())) { outcome in
@@ -163,17 +167,6 @@ struct ProducerRequestHandler: Sendable {
             return try body(applier.storeReader)
         } catch {
             return .error(.internal, detail: "state read failed: \(error)")
-        }
-    }
-
-    private func addressProblem(_ address: String) -> ProducerResponse? {
-        // A domain suppression is written "@example.com"; check it as an address at that domain.
-        let probe = address.hasPrefix("@") ? "postmaster" + address : address
-        do {
-            try validator.validateAddress(probe, field: "address")
-            return nil
-        } catch {
-            return .error(.invalidAddress, detail: error.description)
         }
     }
 

@@ -1,9 +1,9 @@
-public import HeraldConfig
-public import Logging
+import HeraldConfig
+import Logging
 import NIOCore
 import NIOPosix
 import RaftCore
-public import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 import Wire
 

@@ -69,7 +69,8 @@ extension EnvelopeValidationError {
         case .noRecipients: .malformedRequest
         case .messageTooLarge: .messageTooLarge
         case .malformedMessage: .invalidMessage
-        case .priorityOutOfRange, .emptyIdempotencyKey, .idempotencyKeyTooLong, .expiresBeforeNotBefore: .malformedRequest
+        case .priorityOutOfRange, .emptyIdempotencyKey, .idempotencyKeyTooLong, .expiresBeforeNotBefore, .sourceTooLong:
+            .malformedRequest
         }
     }
 }

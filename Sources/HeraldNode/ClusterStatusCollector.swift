@@ -1,0 +1,90 @@
+import Foundation
+import HeraldConfig
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import RaftCore
+import Wire
+
+/// Builds the cluster status a producer asks for by reading every node's
+/// `/v1/status` (in parallel, each with a short timeout). A node that does not answer
+/// is reported unreachable; leader and term come from the reachable node with the
+/// highest term.
+struct ClusterStatusCollector {
+    let cluster: ClusterConfig
+    var timeout: TimeAmount = .seconds(2)
+
+    /// The parts of one node's `/v1/status` the report needs.
+    private struct Reported: Sendable {
+        var role: String
+        var term: UInt64
+        var leader: UInt64?
+        var commitIndex: UInt64
+        var appliedIndex: UInt64
+        var digest: UInt64
+    }
+
+    func collect() async -> ClusterStatusReport {
+        let results = await withTaskGroup(of: (Int, Reported?).self) { group in
+            for (position, node) in cluster.nodes.enumerated() {
+                group.addTask { (position, await fetchStatus(node.httpAddress)) }
+            }
+            var results = [Reported?](repeating: nil, count: cluster.nodes.count)
+            for await (position, status) in group { results[position] = status }
+            return results
+        }
+        let newest = results.compactMap { $0 }.max { $0.term < $1.term }
+        let nodes = zip(cluster.nodes, results).map { node, status in
+            ClusterStatusReport.Node(
+                node: NodeID(node.id), role: status?.role ?? "unreachable", reachable: status != nil,
+                commitIndex: LogIndex(status?.commitIndex ?? 0), appliedIndex: LogIndex(status?.appliedIndex ?? 0),
+                digest: status?.digest ?? 0)
+        }
+        return ClusterStatusReport(leader: newest?.leader.map { NodeID($0) }, term: Term(newest?.term ?? 0), nodes: nodes)
+    }
+
+    private func fetchStatus(_ endpoint: Endpoint) async -> Reported? {
+        guard let object = await fetchJSON(endpoint, path: "/v1/status") else { return nil }
+        func number(_ key: String) -> UInt64? { (object[key] as? NSNumber)?.uint64Value }
+        return Reported(
+            role: object["role"] as? String ?? "unknown", term: number("term") ?? 0, leader: number("leader"),
+            commitIndex: number("commitIndex") ?? 0, appliedIndex: number("appliedIndex") ?? 0,
+            digest: (object["stateDigest"] as? String).flatMap { UInt64($0, radix: 16) } ?? 0)
+    }
+
+    private func fetchJSON(_ endpoint: Endpoint, path: String) async -> [String: Any]? {
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(timeout)
+                .connect(host: endpoint.host, port: endpoint.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            let deadline = channel.channel.eventLoop.scheduleTask(in: timeout) { channel.channel.close(promise: nil) }
+            defer { deadline.cancel() }
+            let body: ByteBuffer? = try await channel.executeThenClose { inbound, outbound in
+                var headers = HTTPHeaders()
+                headers.add(name: "Host", value: "\(endpoint)")
+                headers.add(name: "Connection", value: "close")
+                try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)))
+                try await outbound.write(.end(nil))
+                var body = ByteBuffer()
+                for try await part in inbound {
+                    switch part {
+                    case .head(let head) where head.status != .ok: return nil
+                    case .head: continue
+                    case .body(var chunk): body.writeBuffer(&chunk)
+                    case .end: return body
+                    }
+                }
+                return nil
+            }
+            guard let body else { return nil }
+            return try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        } catch {
+            return nil
+        }
+    }
+}
