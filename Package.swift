@@ -222,7 +222,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ClusterTests",
-            dependencies: ["HeraldConfig"],
+            dependencies: [
+                "HeraldConfig",
+                "HeraldClient",
+                "Wire",
+                "RaftCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -59,7 +59,9 @@ public struct HeraldNodeRuntime {
 
         let me = NodeID(node.id)
         let timings = cluster.raft
-        let raftConfig = RaftConfig(id: me, electionTicks: timings.electionTicks, heartbeatTicks: timings.heartbeatTicks)
+        // Bounded replication bursts: 256 KiB appends, at most 16 MiB in flight per follower.
+        let raftConfig = RaftConfig(id: me, electionTicks: timings.electionTicks, heartbeatTicks: timings.heartbeatTicks,
+                                    maxMessageBytes: 256 << 10, maxInflightMessages: 64, maxInflightBytes: 16 << 20)
         let voters = Set(cluster.nodes.map { NodeID($0.id) })
         let transportSlot = Mutex<PeerTransport?>(nil)
         let raft = RaftService(

@@ -34,6 +34,8 @@ public final class PeerTransport: Service, Sendable {
     private let unreachable: Unreachable
     private let logger: Logger
     private let maxFrameBytes: Int
+    /// Outgoing frames are cut near this size.
+    private let targetFrameBytes = 4 << 20
     private let helloTimeout: Duration
     /// Peers with a live outgoing connection, for status.
     private let connected = Mutex<Set<NodeID>>([])
@@ -223,9 +225,13 @@ public final class PeerTransport: Service, Sendable {
             backoff.reset()
             logger.info("connected to peer", metadata: ["peer": "\(peer)", "address": "\(address)"])
             while let batch = await pending.next() {
-                var payload = ByteBuffer()
-                PeerMessageCodec.encode(batch, into: &payload)
-                try await outbound.write(Frame(kind: PeerFrameKind.raftMessages.rawValue, payload: payload))
+                // Several frames when the batch is large: a catching-up follower may be
+                // sent hundreds of megabytes at once, and no frame may exceed the limit.
+                for group in Self.frameGroups(batch, targetBytes: targetFrameBytes) {
+                    var payload = ByteBuffer()
+                    PeerMessageCodec.encode(group, into: &payload)
+                    try await outbound.write(Frame(kind: PeerFrameKind.raftMessages.rawValue, payload: payload))
+                }
             }
         }
     }
@@ -241,6 +247,39 @@ extension PeerTransport {
         }
         defer { timer.cancel() }
         return try await frames.next()
+    }
+}
+
+extension PeerTransport {
+    /// Splits `messages` into runs whose entry and snapshot bytes stay near
+    /// `targetBytes` (a single larger message gets a frame of its own).
+    static func frameGroups(_ messages: [PeerMessage], targetBytes: Int) -> [[PeerMessage]] {
+        var groups: [[PeerMessage]] = []
+        var current: [PeerMessage] = []
+        var currentBytes = 0
+        for message in messages {
+            let bytes = message.payloadBytes
+            if !current.isEmpty, currentBytes + bytes > targetBytes {
+                groups.append(current)
+                current = []
+                currentBytes = 0
+            }
+            current.append(message)
+            currentBytes += bytes
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups
+    }
+}
+
+extension PeerMessage {
+    /// Bytes of entry data or snapshot chunk carried (the bulk of a message's size).
+    var payloadBytes: Int {
+        switch body {
+        case .append(_, _, let entries, _): entries.reduce(64) { $0 + $1.data.count + 32 }
+        case .installSnapshot(_, _, let chunk, _): chunk.count + 64
+        default: 64
+        }
     }
 }
 

@@ -4,7 +4,7 @@ public enum ProposalError: Error, Hashable, Sendable {
     case notLeader(hint: NodeID?)
     /// Too many uncommitted bytes at the leader; retry later.
     case overloaded(uncommittedBytes: Int, limit: Int)
-    /// One entry may not exceed `maxMessageBytes`.
+    /// One entry may not exceed `maxEntryBytes`.
     case tooLarge(bytes: Int, limit: Int)
     /// A leadership transfer is under way; proposals wait for the new leader.
     case transferInProgress

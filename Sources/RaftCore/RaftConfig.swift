@@ -12,8 +12,12 @@ public struct RaftConfig: Hashable, Sendable {
     /// Check-quorum: a leader that has not heard from a quorum within an election
     /// timeout steps down, and followers ignore votes while they hear a leader.
     public var checkQuorum: Bool
-    /// Upper bound on the entry bytes in one AppendEntries message.
+    /// Upper bound on the entry bytes in one AppendEntries message (a single larger
+    /// entry is still sent, alone).
     public var maxMessageBytes: Int
+    /// The largest entry a proposal may carry; larger ones are refused with
+    /// `ProposalError.tooLarge`.
+    public var maxEntryBytes: Int
     /// Maximum AppendEntries messages in flight to one follower (pipelining window).
     public var maxInflightMessages: Int
     /// Maximum entry bytes in flight to one follower.
@@ -30,8 +34,9 @@ public struct RaftConfig: Hashable, Sendable {
         id: NodeID, electionTicks: Int = 10, heartbeatTicks: Int = 1, preVote: Bool = true,
         checkQuorum: Bool = true, maxMessageBytes: Int = 1 << 20, maxInflightMessages: Int = 256,
         maxInflightBytes: Int = 64 << 20, maxUncommittedBytes: Int = 256 << 20,
-        snapshotChunkBytes: Int = 1 << 20
+        snapshotChunkBytes: Int = 1 << 20, maxEntryBytes: Int = 64 << 20
     ) {
+        self.maxEntryBytes = maxEntryBytes
         self.id = id
         self.electionTicks = electionTicks
         self.heartbeatTicks = heartbeatTicks

@@ -6,7 +6,7 @@ extension RaftCore {
     mutating func checkCanPropose(bytes: Int) throws(ProposalError) {
         guard currentRole == .leader else { throw .notLeader(hint: currentLeader) }
         guard leadTransferee == nil else { throw .transferInProgress }
-        guard bytes <= config.maxMessageBytes else { throw .tooLarge(bytes: bytes, limit: config.maxMessageBytes) }
+        guard bytes <= config.maxEntryBytes else { throw .tooLarge(bytes: bytes, limit: config.maxEntryBytes) }
         // NB: one entry is always admitted when nothing is pending, so an entry that fits
         // a message but not the budget cannot wedge the leader.
         guard uncommittedBytes == 0 || uncommittedBytes + bytes <= config.maxUncommittedBytes else {

@@ -62,7 +62,7 @@ enum HeraldBinaries {
 }
 
 /// A fresh directory under the system temporary directory, removed on deinit.
-final class TemporaryDirectory {
+final class TemporaryDirectory: Sendable {
     let url: URL
 
     init() throws {

@@ -1,9 +1,10 @@
 import Foundation
+import Synchronization
 
 /// A real Herald cluster for tests: N `heraldd` processes on loopback with free ports,
 /// a generated configuration and data in a temporary directory. Every process left
 /// running is killed when the cluster is released.
-final class LocalCluster {
+final class LocalCluster: Sendable {
     struct Node {
         var id: UInt64
         var peerPort: Int
@@ -14,10 +15,11 @@ final class LocalCluster {
     let directory: TemporaryDirectory
     let configPath: String
     let nodes: [Node]
-    private var processes: [UInt64: Process] = [:]
+    /// NB: `Process` is not Sendable, but each is only signalled and polled here, under the lock.
+    private let processes = Mutex<[UInt64: ProcessBox]>([:])
 
     /// Writes the configuration; starts nothing.
-    init(size: Int, name: String = "test", electionTicks: Int = 10, tickMilliseconds: Int = 50) throws {
+    init(size: Int, name: String = "test", electionTicks: Int = 10, tickMilliseconds: Int = 100) throws {
         directory = try TemporaryDirectory()
         var nodes: [Node] = []
         for id in 1...size {
@@ -40,9 +42,9 @@ final class LocalCluster {
     }
 
     deinit {
-        for process in processes.values where process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        for box in processes.withLock({ Array($0.values) }) where box.process.isRunning {
+            kill(box.process.processIdentifier, SIGKILL)
+            box.process.waitUntilExit()
         }
     }
 
@@ -62,7 +64,7 @@ final class LocalCluster {
         process.standardOutput = log
         process.standardError = log
         try process.run()
-        processes[id] = process
+        processes.withLock { $0[id] = ProcessBox(process: process) }
     }
 
     func startAll() throws {
@@ -72,13 +74,13 @@ final class LocalCluster {
     /// Sends `signal` to node `id` and waits (with a deadline) for it to exit.
     @discardableResult
     func stop(_ id: UInt64, signal: Int32 = SIGKILL) -> Process? {
-        guard let process = processes.removeValue(forKey: id) else { return nil }
+        guard let process = processes.withLock({ $0.removeValue(forKey: id) })?.process else { return nil }
         kill(process.processIdentifier, signal)
         _ = waitUntil(timeout: .seconds(30)) { !process.isRunning }
         return process
     }
 
-    func isRunning(_ id: UInt64) -> Bool { processes[id]?.isRunning ?? false }
+    func isRunning(_ id: UInt64) -> Bool { processes.withLock { $0[id]?.process.isRunning ?? false } }
 
     /// Node `id`'s `/v1/status`, or nil when it does not answer.
     func status(_ id: UInt64) -> [String: Any]? {
@@ -116,4 +118,9 @@ final class LocalCluster {
             return "--- node \(node.id)\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n")
         }.joined(separator: "\n")
     }
+}
+
+/// A child process handle that may cross tasks: it is only signalled and polled.
+struct ProcessBox: @unchecked Sendable {
+    let process: Process
 }

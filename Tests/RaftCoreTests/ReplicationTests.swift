@@ -169,6 +169,7 @@ struct ReplicationTests {
         var c = Cluster(voters: [1, 2, 3]) {
             $0.maxUncommittedBytes = 100
             $0.maxMessageBytes = 10
+            $0.maxEntryBytes = 10
         }
         c.elect(1)
         c.isolated = [NodeID(2), NodeID(3)]
