@@ -81,6 +81,9 @@ public final class HeraldClient: Sendable {
     // MARK: - Sending
 
     /// Sends one request and waits for its response.
+    ///
+    /// NB: cancelling the calling task does not abandon the request: it ends with its
+    /// response, the loss of its connection, or its timeout.
     /// - Parameter request: any request but `hello` (the client sends that itself).
     /// - Returns: the node's response; an `error` response is thrown instead.
     /// - Throws: `HeraldClientError`: `.refused` with the node's code, `.connectionLost`,

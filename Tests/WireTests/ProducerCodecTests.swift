@@ -335,6 +335,14 @@ struct ProducerCodecTests {
         #expect(ProducerErrorCode.known.map(\.rawValue) == Array(1...14))
     }
 
+    @Test("decode failures map to the error code a node answers")
+    func wireErrorCodes() {
+        #expect(ProducerErrorCode(WireError.frameTooLarge(length: 10, limit: 5)) == .frameTooLarge)
+        #expect(ProducerErrorCode(WireError.unknownKind(0x42)) == .unknownRequest)
+        #expect(ProducerErrorCode(WireError.malformed("x")) == .malformedRequest)
+        #expect(ProducerErrorCode(WireError.emptyFrame) == .malformedRequest)
+    }
+
     // MARK: - Framing
 
     func encoded(_ frames: [Frame]) throws -> ByteBuffer {
