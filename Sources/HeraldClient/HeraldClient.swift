@@ -80,7 +80,8 @@ public final class HeraldClient: Sendable {
 
     // MARK: - Sending
 
-    /// Sends one request and waits for its response.
+    /// Sends one request and waits for its response. At most the node's `maxInFlight`
+    /// requests are in flight at once; later ones wait here, in order, within their timeout.
     ///
     /// NB: cancelling the calling task does not abandon the request: it ends with its
     /// response, the loss of its connection, or its timeout.
@@ -104,6 +105,8 @@ public final class HeraldClient: Sendable {
             throw HeraldClientError(code: .invalidRequest,
                                     detail: "request of \(frameBytes) bytes exceeds the node's limit of \(connection.welcome.maxFrameBytes)")
         }
+        try await connection.gate.acquire(requestID.rawValue, deadline: deadline, on: connection.eventLoop)
+        defer { connection.gate.release() }
         connection.pending.register(requestID.rawValue, deadline: deadline, on: connection.eventLoop)
         do {
             try await connection.outbound.write(frame)
@@ -300,6 +303,7 @@ public final class HeraldClient: Sendable {
         state.withLock { state in
             if state.connection === connection { state.connection = nil }
         }
+        connection.gate.close(with: reason)
         connection.pending.close(with: reason)
     }
 }

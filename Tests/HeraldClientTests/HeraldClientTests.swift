@@ -50,6 +50,39 @@ struct HeraldClientTests {
         }
     }
 
+    @Test("the client keeps at most the node's maxInFlight requests in flight")
+    func maxInFlight() async throws {
+        let most = Mutex(0)
+        try await CannedProducerServer.run(script: { connection in
+            try await connection.acceptHello(maxInFlight: 2)
+            let outstanding = Counter()
+            try await withThrowingTaskGroup(of: Void.self) { answers in
+                while let (requestID, _) = try await connection.next() {
+                    let now = outstanding.value.withLock { count in
+                        count += 1
+                        return count
+                    }
+                    most.withLock { $0 = max($0, now) }
+                    let outbound = connection.outbound
+                    answers.addTask {
+                        // Simulated work, so requests pile up when the client does not hold them back.
+                        try await Task.sleep(for: .milliseconds(10))
+                        outstanding.value.withLock { $0 -= 1 }
+                        try await outbound.write(ProducerResponse.cancelled(recipients: 1).frame(requestID: requestID))
+                    }
+                }
+            }
+        }) { port in
+            try await HeraldClient.withClient(addresses: [Self.address(port)], configuration: Self.fast) { client in
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for n in 0..<12 { group.addTask { try await client.cancel(Self.messageID(UInt64(n))) } }
+                    for try await cancelled in group { #expect(cancelled == 1) }
+                }
+            }
+        }
+        #expect(most.withLock { $0 } == 2)
+    }
+
     @Test("every response kind reaches the matching method")
     func typedMethods() async throws {
         let ack = EnqueueAck(id: Self.messageID(1), term: Term(2), index: LogIndex(3), duplicate: true, suppressed: ["c@x.org"])
@@ -237,4 +270,9 @@ struct HeraldClientTests {
         let error = await #expect(throws: HeraldClientError.self) { try await client.clusterStatus() }
         #expect(error?.code == .closed)
     }
+}
+
+/// A counter shared between tasks.
+final class Counter: Sendable {
+    let value = Mutex(0)
 }
