@@ -85,11 +85,14 @@ public final class HeraldClient: Sendable {
     ///
     /// NB: cancelling the calling task does not abandon the request: it ends with its
     /// response, the loss of its connection, or its timeout.
-    /// - Parameter request: any request but `hello` (the client sends that itself).
+    /// - Parameters:
+    ///   - request: any request but `hello` (the client sends that itself).
+    ///   - timeout: how long this request may take, including waiting for a connection;
+    ///     `configuration.requestTimeout` when `nil`.
     /// - Returns: the node's response; an `error` response is thrown instead.
     /// - Throws: `HeraldClientError`: `.refused` with the node's code, `.connectionLost`,
     ///   `.timeout`, `.unreachable`, `.invalidRequest`, `.protocolViolation` or `.closed`.
-    public func send(_ request: ProducerRequest) async throws(HeraldClientError) -> ProducerResponse {
+    public func send(_ request: ProducerRequest, timeout: Duration? = nil) async throws(HeraldClientError) -> ProducerResponse {
         let requestID = nextRequestID()
         let frame: Frame
         do {
@@ -97,7 +100,7 @@ public final class HeraldClient: Sendable {
         } catch {
             throw HeraldClientError(code: .invalidRequest, detail: error.description)
         }
-        let deadline = NIODeadline.now() + TimeAmount(configuration.requestTimeout)
+        let deadline = NIODeadline.now() + TimeAmount(timeout ?? configuration.requestTimeout)
 
         let connection = try await self.connection(for: requestID.rawValue, deadline: deadline)
         let frameBytes = 1 + frame.payload.readableBytes

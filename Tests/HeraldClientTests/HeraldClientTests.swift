@@ -231,18 +231,22 @@ struct HeraldClientTests {
 
     @Test("a request without an answer times out; a late answer is dropped")
     func timeout() async throws {
-        var configuration = Self.fast
-        configuration.requestTimeout = .milliseconds(200)
         try await CannedProducerServer.run(script: { connection in
             try await connection.acceptHello()
-            guard let (first, _) = try await connection.next() else { return }
-            guard let (second, _) = try await connection.next() else { return }
-            try await connection.reply(second, .removed(found: false))
-            try await connection.reply(first, .removed(found: true))
+            guard let (warmUp, _) = try await connection.next() else { return }
+            try await connection.reply(warmUp, .removed(found: true))
+            guard let (held, _) = try await connection.next() else { return }
+            guard let (next, _) = try await connection.next() else { return }
+            try await connection.reply(next, .removed(found: false))
+            try await connection.reply(held, .removed(found: true))
             while try await connection.next() != nil {}
         }) { port in
-            try await HeraldClient.withClient(addresses: [Self.address(port)], configuration: configuration) { client in
-                let error = await #expect(throws: HeraldClientError.self) { try await client.suppressRemove("a@x.org") }
+            try await HeraldClient.withClient(addresses: [Self.address(port)], configuration: Self.fast) { client in
+                let connected = try await client.suppressRemove("warm-up@x.org")
+                #expect(connected)
+                let error = await #expect(throws: HeraldClientError.self) {
+                    try await client.send(.suppressRemove(address: "a@x.org"), timeout: .milliseconds(200))
+                }
                 #expect(error?.code == .timeout)
                 let found = try await client.suppressRemove("b@x.org")
                 #expect(found == false)
