@@ -690,6 +690,7 @@ class _Connection:
                 frame = _read_frame(self.sock, self.max_frame_bytes)
                 if frame is None:
                     break
+                kind = frame[0]
                 request_id, value = decode_response(*frame)
                 if request_id == 0:
                     if isinstance(value, HeraldError):
@@ -702,7 +703,7 @@ class _Connection:
                 if isinstance(value, HeraldError):
                     future.set_exception(value)
                 else:
-                    future.set_result(value)
+                    future.set_result((kind, value))
         except ProtocolViolation as error:
             reason = "%s sent bytes that do not decode: %s" % (self.address, error.detail)
         except HeraldError as error:
@@ -815,8 +816,9 @@ class HeraldClient:
     # MARK: Sending
 
     def submit(self, kind: int, *args) -> Future:
-        """Sends one request without waiting; the Future resolves to the decoded response
-        (see ``decode_response``) or raises. Use ``result(timeout)`` on it."""
+        """Sends one request without waiting and returns a Future; read it with
+        ``wait(future)``, which returns the decoded response (see ``decode_response``)
+        or raises."""
         request_id = self._request_id()
         frame = encode_request(request_id, kind, *args)
         connection = self._connect()
@@ -830,12 +832,16 @@ class HeraldClient:
     def wait(self, future: Future, timeout: Optional[float] = None):
         """The result of a ``submit``; raises HeraldTimeout after ``timeout`` (default: the
         client's) and forgets the request."""
+        seconds = self.timeout if timeout is None else timeout
+        connection, request_id, expected_kind = future.herald_request  # type: ignore[attr-defined]
         try:
-            return future.result(self.timeout if timeout is None else timeout)
+            kind, value = future.result(seconds)
         except FutureTimeout:
-            connection, request_id, _ = future.herald_request  # type: ignore[attr-defined]
             connection.forget(request_id)
-            raise HeraldTimeout("no answer from %s within %.1f s" % (connection.address, self.timeout)) from None
+            raise HeraldTimeout("no answer from %s within %.1f s" % (connection.address, seconds)) from None
+        if kind != expected_kind:
+            raise ProtocolViolation("%s answered with kind 0x%02x, expected 0x%02x" % (connection.address, kind, expected_kind))
+        return value
 
     def call(self, kind: int, *args):
         """Sends one request and waits for its response."""

@@ -338,20 +338,37 @@ class ClientTests(unittest.TestCase):
     def test_timeout(self):
         def script(conn):
             conn.accept_hello()
-            first = conn.next()
-            second = conn.next()
-            conn.reply(second[1][0], Kind.REMOVED, False)
-            conn.reply(first[1][0], Kind.REMOVED, True)  # late: the client gave up on it
+            warm_up = conn.next()
+            conn.reply(warm_up[1][0], Kind.REMOVED, True)
+            held = conn.next()
+            following = conn.next()
+            conn.reply(following[1][0], Kind.REMOVED, False)
+            conn.reply(held[1][0], Kind.REMOVED, True)  # late: the client gave up on it
             while conn.next() is not None:
                 pass
 
         server = self.serve(script)
-        with h.HeraldClient([server.address], timeout=0.2) as client:
+        with h.HeraldClient([server.address], timeout=10) as client:
+            self.assertTrue(client.suppress_remove("warm-up@x.org"))
             started = time.monotonic()
             with self.assertRaises(h.HeraldTimeout):
-                client.suppress_remove("a@x.org")
+                client.wait(client.submit(Kind.SUPPRESS_REMOVE, "a@x.org"), timeout=0.2)
             self.assertLess(time.monotonic() - started, 5)
             self.assertFalse(client.suppress_remove("b@x.org"))
+
+    def test_answer_of_the_wrong_kind_is_a_protocol_violation(self):
+        def script(conn):
+            conn.accept_hello()
+            while True:
+                item = conn.next()
+                if item is None:
+                    return
+                conn.reply(item[1][0], Kind.OK)
+
+        server = self.serve(script)
+        with h.HeraldClient([server.address]) as client:
+            with self.assertRaises(h.ProtocolViolation):
+                client.cancel(MESSAGE_ID)
 
     def test_refused_hello(self):
         def script(conn):
