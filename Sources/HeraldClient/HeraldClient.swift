@@ -286,7 +286,9 @@ public final class HeraldClient: Sendable {
                 connection.pending.resolve(decoded.requestID.rawValue, .success(decoded.response))
             }
         } catch let error as WireError {
-            return HeraldClientError(code: .protocolViolation, detail: "\(connection.address) sent \(error)")
+            // NB: the requests in flight may still have taken effect, so they fail as
+            // connectionLost (retryable), with the reason in the detail.
+            return HeraldClientError(code: .connectionLost, detail: "\(connection.address) sent bytes that do not decode (\(error))")
         } catch {
             return HeraldClientError(code: .connectionLost, detail: "connection to \(connection.address) failed: \(error)")
         }

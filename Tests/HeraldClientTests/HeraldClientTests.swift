@@ -229,6 +229,24 @@ struct HeraldClientTests {
         }
     }
 
+    @Test("undecodable bytes from the node end the connection; requests in flight fail as connectionLost")
+    func undecodableResponse() async throws {
+        try await CannedProducerServer.run(script: { connection in
+            try await connection.acceptHello()
+            guard let (requestID, _) = try await connection.next() else { return }
+            var payload = ByteBuffer()
+            payload.writeInteger(requestID.rawValue)
+            try await connection.outbound.write(Frame(kind: 0x42, payload: payload))
+            while try await connection.next() != nil {}
+        }) { port in
+            try await HeraldClient.withClient(addresses: [Self.address(port)], configuration: Self.fast) { client in
+                let error = await #expect(throws: HeraldClientError.self) { try await client.clusterStatus() }
+                #expect(error?.code == .connectionLost)
+                #expect(error?.detail.contains("unknown frame kind 66") == true)
+            }
+        }
+    }
+
     @Test("a request without an answer times out; a late answer is dropped")
     func timeout() async throws {
         try await CannedProducerServer.run(script: { connection in
