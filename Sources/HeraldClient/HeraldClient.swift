@@ -152,6 +152,8 @@ public final class HeraldClient: Sendable {
     /// When a whole round fails, waiting requests fail with `unreachable` and the loop
     /// pauses (doubling from `initialReconnectDelay` to `maxReconnectDelay`) before the
     /// next round. On return every waiting request fails with `closed`.
+    ///
+    /// MUST be called at most once per client (`withClient` calls it for you).
     public func run() async {
         var nextIndex = 0
         var delay = configuration.initialReconnectDelay
