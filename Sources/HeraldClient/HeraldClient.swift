@@ -32,6 +32,8 @@ public final class HeraldClient: Sendable {
         var connection: ProducerConnection?
         /// The last request id handed out; ids start at 1 (0 is reserved).
         var lastRequestID: UInt64 = 0
+        /// Whether `run()` has been called.
+        var hasRun = false
     }
 
     private let state = Mutex(State())
@@ -155,6 +157,10 @@ public final class HeraldClient: Sendable {
     ///
     /// MUST be called at most once per client (`withClient` calls it for you).
     public func run() async {
+        state.withLock { state in
+            precondition(!state.hasRun, "HeraldClient.run() called twice")
+            state.hasRun = true
+        }
         var nextIndex = 0
         var delay = configuration.initialReconnectDelay
         while !Task.isCancelled {
