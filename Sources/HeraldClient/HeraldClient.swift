@@ -32,6 +32,8 @@ public final class HeraldClient: Sendable {
         var connection: ProducerConnection?
         /// The last request id handed out; ids start at 1 (0 is reserved).
         var lastRequestID: UInt64 = 0
+        /// Whether `run()` has been called.
+        var hasRun = false
     }
 
     private let state = Mutex(State())
@@ -80,12 +82,19 @@ public final class HeraldClient: Sendable {
 
     // MARK: - Sending
 
-    /// Sends one request and waits for its response.
-    /// - Parameter request: any request but `hello` (the client sends that itself).
+    /// Sends one request and waits for its response. At most the node's `maxInFlight`
+    /// requests are in flight at once; later ones wait here, in order, within their timeout.
+    ///
+    /// NB: cancelling the calling task does not abandon the request: it ends with its
+    /// response, the loss of its connection, or its timeout.
+    /// - Parameters:
+    ///   - request: any request but `hello` (the client sends that itself).
+    ///   - timeout: how long this request may take, including waiting for a connection;
+    ///     `configuration.requestTimeout` when `nil`.
     /// - Returns: the node's response; an `error` response is thrown instead.
     /// - Throws: `HeraldClientError`: `.refused` with the node's code, `.connectionLost`,
     ///   `.timeout`, `.unreachable`, `.invalidRequest`, `.protocolViolation` or `.closed`.
-    public func send(_ request: ProducerRequest) async throws(HeraldClientError) -> ProducerResponse {
+    public func send(_ request: ProducerRequest, timeout: Duration? = nil) async throws(HeraldClientError) -> ProducerResponse {
         let requestID = nextRequestID()
         let frame: Frame
         do {
@@ -93,7 +102,7 @@ public final class HeraldClient: Sendable {
         } catch {
             throw HeraldClientError(code: .invalidRequest, detail: error.description)
         }
-        let deadline = NIODeadline.now() + TimeAmount(configuration.requestTimeout)
+        let deadline = NIODeadline.now() + TimeAmount(timeout ?? configuration.requestTimeout)
 
         let connection = try await self.connection(for: requestID.rawValue, deadline: deadline)
         let frameBytes = 1 + frame.payload.readableBytes
@@ -101,6 +110,8 @@ public final class HeraldClient: Sendable {
             throw HeraldClientError(code: .invalidRequest,
                                     detail: "request of \(frameBytes) bytes exceeds the node's limit of \(connection.welcome.maxFrameBytes)")
         }
+        try await connection.gate.acquire(requestID.rawValue, deadline: deadline, on: connection.eventLoop)
+        defer { connection.gate.release() }
         connection.pending.register(requestID.rawValue, deadline: deadline, on: connection.eventLoop)
         do {
             try await connection.outbound.write(frame)
@@ -143,7 +154,13 @@ public final class HeraldClient: Sendable {
     /// When a whole round fails, waiting requests fail with `unreachable` and the loop
     /// pauses (doubling from `initialReconnectDelay` to `maxReconnectDelay`) before the
     /// next round. On return every waiting request fails with `closed`.
+    ///
+    /// MUST be called at most once per client (`withClient` calls it for you).
     public func run() async {
+        state.withLock { state in
+            precondition(!state.hasRun, "HeraldClient.run() called twice")
+            state.hasRun = true
+        }
         var nextIndex = 0
         var delay = configuration.initialReconnectDelay
         while !Task.isCancelled {
@@ -277,7 +294,9 @@ public final class HeraldClient: Sendable {
                 connection.pending.resolve(decoded.requestID.rawValue, .success(decoded.response))
             }
         } catch let error as WireError {
-            return HeraldClientError(code: .protocolViolation, detail: "\(connection.address) sent \(error)")
+            // NB: the requests in flight may still have taken effect, so they fail as
+            // connectionLost (retryable), with the reason in the detail.
+            return HeraldClientError(code: .connectionLost, detail: "\(connection.address) sent bytes that do not decode (\(error))")
         } catch {
             return HeraldClientError(code: .connectionLost, detail: "connection to \(connection.address) failed: \(error)")
         }
@@ -297,6 +316,7 @@ public final class HeraldClient: Sendable {
         state.withLock { state in
             if state.connection === connection { state.connection = nil }
         }
+        connection.gate.close(with: reason)
         connection.pending.close(with: reason)
     }
 }

@@ -20,7 +20,9 @@ public struct HeraldClientError: Error, Hashable, Sendable, CustomStringConverti
         public static let unreachable = Code(4)
         /// The request breaks the protocol's limits and was not sent.
         public static let invalidRequest = Code(5)
-        /// The node sent something this client cannot decode; the connection was closed.
+        /// The node's answer does not fit the request (a wrong response kind, a `hello`
+        /// answered by something other than `welcome`). Requests in flight on a connection
+        /// that carried undecodable bytes fail with `connectionLost` instead.
         public static let protocolViolation = Code(6)
         /// The client has stopped (its `run()` returned).
         public static let closed = Code(7)

@@ -15,6 +15,8 @@ final class ProducerConnection: Sendable {
     let eventLoop: any EventLoop
     /// Requests written (or about to be) and not yet answered, keyed by request id.
     let pending = WaiterTable<ProducerResponse>()
+    /// Holds requests beyond the node's `maxInFlight` until earlier ones are answered.
+    let gate: InFlightGate
 
     init(address: HeraldServerAddress, welcome: ProducerWelcome, outbound: NIOAsyncChannelOutboundWriter<Frame>,
          eventLoop: any EventLoop) {
@@ -22,5 +24,6 @@ final class ProducerConnection: Sendable {
         self.welcome = welcome
         self.outbound = outbound
         self.eventLoop = eventLoop
+        self.gate = InFlightGate(limit: Int(welcome.maxInFlight))
     }
 }

@@ -50,6 +50,39 @@ struct HeraldClientTests {
         }
     }
 
+    @Test("the client keeps at most the node's maxInFlight requests in flight")
+    func maxInFlight() async throws {
+        let most = Mutex(0)
+        try await CannedProducerServer.run(script: { connection in
+            try await connection.acceptHello(maxInFlight: 2)
+            let outstanding = Counter()
+            try await withThrowingTaskGroup(of: Void.self) { answers in
+                while let (requestID, _) = try await connection.next() {
+                    let now = outstanding.value.withLock { count in
+                        count += 1
+                        return count
+                    }
+                    most.withLock { $0 = max($0, now) }
+                    let outbound = connection.outbound
+                    answers.addTask {
+                        // Simulated work, so requests pile up when the client does not hold them back.
+                        try await Task.sleep(for: .milliseconds(10))
+                        outstanding.value.withLock { $0 -= 1 }
+                        try await outbound.write(ProducerResponse.cancelled(recipients: 1).frame(requestID: requestID))
+                    }
+                }
+            }
+        }) { port in
+            try await HeraldClient.withClient(addresses: [Self.address(port)], configuration: Self.fast) { client in
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for n in 0..<12 { group.addTask { try await client.cancel(Self.messageID(UInt64(n))) } }
+                    for try await cancelled in group { #expect(cancelled == 1) }
+                }
+            }
+        }
+        #expect(most.withLock { $0 } == 2)
+    }
+
     @Test("every response kind reaches the matching method")
     func typedMethods() async throws {
         let ack = EnqueueAck(id: Self.messageID(1), term: Term(2), index: LogIndex(3), duplicate: true, suppressed: ["c@x.org"])
@@ -196,20 +229,42 @@ struct HeraldClientTests {
         }
     }
 
-    @Test("a request without an answer times out; a late answer is dropped")
-    func timeout() async throws {
-        var configuration = Self.fast
-        configuration.requestTimeout = .milliseconds(200)
+    @Test("undecodable bytes from the node end the connection; requests in flight fail as connectionLost")
+    func undecodableResponse() async throws {
         try await CannedProducerServer.run(script: { connection in
             try await connection.acceptHello()
-            guard let (first, _) = try await connection.next() else { return }
-            guard let (second, _) = try await connection.next() else { return }
-            try await connection.reply(second, .removed(found: false))
-            try await connection.reply(first, .removed(found: true))
+            guard let (requestID, _) = try await connection.next() else { return }
+            var payload = ByteBuffer()
+            payload.writeInteger(requestID.rawValue)
+            try await connection.outbound.write(Frame(kind: 0x42, payload: payload))
             while try await connection.next() != nil {}
         }) { port in
-            try await HeraldClient.withClient(addresses: [Self.address(port)], configuration: configuration) { client in
-                let error = await #expect(throws: HeraldClientError.self) { try await client.suppressRemove("a@x.org") }
+            try await HeraldClient.withClient(addresses: [Self.address(port)], configuration: Self.fast) { client in
+                let error = await #expect(throws: HeraldClientError.self) { try await client.clusterStatus() }
+                #expect(error?.code == .connectionLost)
+                #expect(error?.detail.contains("unknown frame kind 66") == true)
+            }
+        }
+    }
+
+    @Test("a request without an answer times out; a late answer is dropped")
+    func timeout() async throws {
+        try await CannedProducerServer.run(script: { connection in
+            try await connection.acceptHello()
+            guard let (warmUp, _) = try await connection.next() else { return }
+            try await connection.reply(warmUp, .removed(found: true))
+            guard let (held, _) = try await connection.next() else { return }
+            guard let (next, _) = try await connection.next() else { return }
+            try await connection.reply(next, .removed(found: false))
+            try await connection.reply(held, .removed(found: true))
+            while try await connection.next() != nil {}
+        }) { port in
+            try await HeraldClient.withClient(addresses: [Self.address(port)], configuration: Self.fast) { client in
+                let connected = try await client.suppressRemove("warm-up@x.org")
+                #expect(connected)
+                let error = await #expect(throws: HeraldClientError.self) {
+                    try await client.send(.suppressRemove(address: "a@x.org"), timeout: .milliseconds(200))
+                }
                 #expect(error?.code == .timeout)
                 let found = try await client.suppressRemove("b@x.org")
                 #expect(found == false)
@@ -237,4 +292,9 @@ struct HeraldClientTests {
         let error = await #expect(throws: HeraldClientError.self) { try await client.clusterStatus() }
         #expect(error?.code == .closed)
     }
+}
+
+/// A counter shared between tasks.
+final class Counter: Sendable {
+    let value = Mutex(0)
 }

@@ -111,6 +111,26 @@ struct ProducerCodecTests {
         #expect(WireMessageID(bytes: [1, 2, 3]) == nil)
     }
 
+    @Test("the bytes match the Python client's (clients/python/tests/test_codec.py)")
+    func goldenBytes() throws {
+        let envelope = EnvelopeFields(mailFrom: "a@example.com", recipients: ["b@example.org"],
+                                      message: Array("Subject: x\r\n\r\nhi\r\n".utf8), idempotencyKey: "k1", priority: 7,
+                                      notBeforeMilliseconds: 1, expiresAtMilliseconds: 2)
+        let request = try ProducerRequest.enqueue(envelope).frame(requestID: ProducerRequestID(258))
+        #expect(try Self.hex(request) == "0000005a1000000000000001020000000d61406578616d706c652e636f6d00010000000d62406578616d706c652e6f7267"
+            + "000000026b310700000000000000010000000000000002000000125375626a6563743a20780d0a0d0a68690d0a")
+        let ack = EnqueueAck(id: Self.messageID, term: Term(3), index: LogIndex(4), duplicate: true, suppressed: ["c@x.org"])
+        let response = ProducerResponse.enqueued(ack).frame(requestID: ProducerRequestID(258))
+        #expect(try Self.hex(response) == "0000003790000000000000010200112233445566778899aabbccddeeff00000000000000030000000000000004010001"
+            + "000000076340782e6f7267")
+    }
+
+    static func hex(_ frame: Frame) throws -> String {
+        var out = ByteBuffer()
+        try FrameEncoder().encode(data: frame, out: &out)
+        return out.readableBytesView.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+
     // MARK: - Hostile input
 
     @Test("every truncation of every request and response is a typed error")
@@ -313,6 +333,14 @@ struct ProducerCodecTests {
         #expect(ProducerErrorCode(rawValue: 77).name == "code 77")
         #expect(ProducerErrorCode.outcomeUnknown.name == "outcomeUnknown")
         #expect(ProducerErrorCode.known.map(\.rawValue) == Array(1...14))
+    }
+
+    @Test("decode failures map to the error code a node answers")
+    func wireErrorCodes() {
+        #expect(ProducerErrorCode(WireError.frameTooLarge(length: 10, limit: 5)) == .frameTooLarge)
+        #expect(ProducerErrorCode(WireError.unknownKind(0x42)) == .unknownRequest)
+        #expect(ProducerErrorCode(WireError.malformed("x")) == .malformedRequest)
+        #expect(ProducerErrorCode(WireError.emptyFrame) == .malformedRequest)
     }
 
     // MARK: - Framing
