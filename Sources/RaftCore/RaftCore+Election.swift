@@ -33,6 +33,7 @@ extension RaftCore {
         transferElapsed = 0
         uncommittedBytes = 0
         readOnly.clear()
+        readRoundPending = false
         pendingForwardedReads.removeAll()
     }
 

@@ -11,6 +11,7 @@ extension RaftCore {
         // Entries proposed since the last Ready go out now, as batched, pipelined appends.
         if currentRole == .leader {
             flushAppends()
+            flushReadRound()
             pruneRemovedProgress()
         }
         var ready = Ready()

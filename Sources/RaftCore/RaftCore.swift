@@ -50,6 +50,9 @@ public struct RaftCore: Sendable {
     /// Bytes of entries proposed in this term and not yet committed.
     var uncommittedBytes = 0
     var readOnly = ReadOnly()
+    /// A read was registered since the last Ready: one heartbeat round (sent from
+    /// `takeReady`) confirms every read registered before it.
+    var readRoundPending = false
     /// Forwarded ReadIndex requests that arrived before this leader committed an
     /// entry of its term; answered once it has.
     var pendingForwardedReads: [PeerMessage] = []
