@@ -72,6 +72,8 @@ public struct RaftCore: Sendable {
     var pendingReadStates: [ReadState] = []
     var reportedSoftState: SoftState
     var reportedHardState: HardState
+    /// The hard state of the last advanced Ready (or the restored one): what is durable.
+    var persistedHardState: HardState
 
     /// Restores a node from its durable state.
     /// - Parameters:
@@ -98,6 +100,7 @@ public struct RaftCore: Sendable {
         prng = SplitMix64(seed: seed ^ (config.id.rawValue &* 0x9E37_79B9_7F4A_7C15))
         reportedSoftState = SoftState(role: .follower, leader: nil)
         reportedHardState = HardState(term: currentTerm, vote: votedFor, commit: committed)
+        persistedHardState = reportedHardState
         resetRandomizedElectionTimeout()
     }
 

@@ -223,6 +223,8 @@ func makeLeader(_ core: inout RaftCore, others: [UInt64]) {
     for id in others {
         core.step(PeerMessage(from: NodeID(id), to: core.id, term: preTerm, body: .preVoteResponse(granted: true)))
     }
+    // The candidate's term and self-vote must be durable before it may win.
+    if let ready = core.takeReady() { core.advance(ready) }
     for id in others {
         core.step(PeerMessage(from: NodeID(id), to: core.id, term: core.term, body: .requestVoteResponse(granted: true)))
     }
