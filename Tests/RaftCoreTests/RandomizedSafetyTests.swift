@@ -74,6 +74,12 @@ struct RandomizedSafetyTests {
                 // Crash-restart from the durable store (its state machine is durable too).
                 let id = NodeID(1 + rng.next(below: 5))
                 c.processReadies()
+                if rng.next(below: 2) == 0, let k = c.wire.firstIndex(where: { $0.to == id }) {
+                    // Crash in the window the Ready order allows: after sending `messages`,
+                    // before the write is durable (nothing persisted, nothing applied).
+                    c.nodes[id]!.step(c.wire.remove(at: k))
+                    if let ready = c.nodes[id]!.takeReady() { c.send(ready.messages) }
+                }
                 let store = c.stores[id]!
                 let applied = c.appliedIndex[id]!
                 c.wire.removeAll { $0.to == id }
