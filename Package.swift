@@ -51,6 +51,7 @@ let package = Package(
         .testTarget(
             name: "RaftCoreTests",
             dependencies: ["RaftCore"],
+            exclude: ["Scenarios"],
             swiftSettings: strictSettings
         ),
     ]
