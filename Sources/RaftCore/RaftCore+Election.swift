@@ -34,6 +34,7 @@ extension RaftCore {
         uncommittedBytes = 0
         readOnly.clear()
         readRoundPending = false
+        tracksRemovedMembers = false
         pendingForwardedReads.removeAll()
     }
 

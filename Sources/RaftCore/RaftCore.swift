@@ -53,6 +53,9 @@ public struct RaftCore: Sendable {
     /// A read was registered since the last Ready: one heartbeat round (sent from
     /// `takeReady`) confirms every read registered before it.
     var readRoundPending = false
+    /// The progress table still tracks members the membership removed (see
+    /// `pruneRemovedProgress`).
+    var tracksRemovedMembers = false
     /// Forwarded ReadIndex requests that arrived before this leader committed an
     /// entry of its term; answered once it has.
     var pendingForwardedReads: [PeerMessage] = []
