@@ -202,8 +202,8 @@ public struct EnvelopeValidator: Hashable, Sendable {
             guard domain.count >= 2, domain.last == UInt8(ascii: "]") else { return false }
             return isAddressLiteral(domain.dropFirst().dropLast())
         }
+        // An empty label (leading, doubled or trailing dot) fails `isLabel`.
         return domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).allSatisfy(isLabel)
-            && domain.last != UInt8(ascii: ".")
     }
 
     /// A hostname label: letters, digits and inner hyphens, 1–63 octets.

@@ -113,3 +113,14 @@ struct CommandEncodingTests {
         #expect(decodedCount > 0, "some mutations still decode; the check above ran")
     }
 }
+
+@Suite("command descriptions")
+struct CommandDescriptionTests {
+    @Test("a command prints as one log line without the message bytes")
+    func logLine() {
+        let command = QueueCommand.enqueue(Fixtures.request(1, to: ["a@x.org", "b@x.org"]), at: Fixtures.t0)
+        #expect(command.description == "enqueue 000000000000abcd0000000000000001 (2 recipients, "
+            + "\(Fixtures.message().count) bytes) at 1700000000000ms")
+        #expect(QueueCommand.unsuppress("a@x.org", at: .epoch).description == "unsuppress a@x.org at 0ms")
+    }
+}

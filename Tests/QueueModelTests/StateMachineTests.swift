@@ -260,6 +260,30 @@ struct StateMachineTests {
         #expect(c.digest != a.digest)
     }
 
+    @Test("seeded random commands, including odd ones, apply without trapping and identically on two nodes")
+    func randomCommandsAreDeterministic() throws {
+        var rng = SeededGenerator(seed: 0xA11)
+        var commands: [QueueCommand] = []
+        for _ in 0..<600 {
+            var command = Fixtures.randomCommand(&rng)
+            if case .cancel = command.action, let earlier = commands.randomElement(using: &rng),
+               case .enqueue(let request) = earlier.action {
+                command = .cancel(request.messageID, at: command.timestamp)  // hit real messages too
+            }
+            commands.append(command)
+        }
+        var a = Node()
+        var b = Node()
+        let outcomesA = try a.apply(commands)
+        var outcomesB: [CommandOutcome] = []
+        for start in stride(from: 0, to: commands.count, by: 13) {
+            outcomesB += try b.apply(Array(commands[start..<min(start + 13, commands.count)]))
+        }
+        #expect(outcomesA == outcomesB)
+        #expect(a.store == b.store)
+        #expect(a.digest == b.digest)
+    }
+
     @Test("expiry forgets keys older than the window, oldest first, in bounded steps")
     func idempotencyKeyExpiry() throws {
         var node = Node(config: QueueModelConfig(idempotencyWindow: 1000))
