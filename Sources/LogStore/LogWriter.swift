@@ -253,8 +253,13 @@ final class LogWriter: @unchecked Sendable {
         }
         if let (file, end) = cut {
             try PosixFile.truncate(file.descriptor, to: end, path: file.path)
-            dirty[ObjectIdentifier(file)] = file
+            // NB: make the cut durable before new records overwrite the old ones. Otherwise
+            // a crash could leave new entries followed by surviving old ones at the right
+            // offsets: a log that never existed (breaking Raft's Log Matching property).
+            try PosixFile.dataSync(file.descriptor, path: file.path)
+            dataSyncCount.add(1, ordering: .relaxed)
         }
+        shared.mutex.withLock { $0.truncations += 1 }
         writePosition = shared.mutex.withLock { $0.segments.last?.endOffset ?? 0 }
     }
 
