@@ -57,11 +57,22 @@ final class LogWriter: @unchecked Sendable {
     private func run() {
         var running = true
         while running {
-            let batch = queue.takeAll()
+            var batch = queue.takeAll()
             batchCount.add(1, ordering: .relaxed)
             var done: [DurabilityTicket] = []
             var closing: [DurabilityTicket] = []
-            for write in batch {
+            var position = 0
+            while true {
+                if position == batch.count {
+                    // Writes that arrived while this batch was being written join it: they
+                    // would otherwise wait a whole fsync longer for the next round.
+                    guard closing.isEmpty, batch.count < 1 << 16 else { break }
+                    let late = queue.takeAvailable()
+                    guard !late.isEmpty else { break }
+                    batch += late
+                }
+                let write = batch[position]
+                position += 1
                 if let failure {
                     write.ticket.complete(.failure(failure))
                     continue
@@ -143,7 +154,6 @@ final class LogWriter: @unchecked Sendable {
             try truncateSuffix(from: entries.firstIndex)
         }
         if shared.mutex.withLock({ $0.segments.isEmpty }) { try createSegment(firstIndex: entries.firstIndex) }
-        entries.bytes.withUnsafeBytes { raw in pending.reserveCapacity(pending.count + raw.count) }
         for k in 0..<entries.count {
             if writePosition >= UInt64(options.segmentBytes) && currentSegmentHasEntries() {
                 try roll(nextIndex: entries.firstIndex.advanced(by: UInt64(k)))
