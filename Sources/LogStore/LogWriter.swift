@@ -36,13 +36,15 @@ final class LogWriter: @unchecked Sendable {
     let directorySyncCount = Atomic<UInt64>(0)
     let bytesWritten = Atomic<UInt64>(0)
     let entriesAppended = Atomic<UInt64>(0)
+    let syncNanoseconds = Atomic<UInt64>(0)
 
     var statistics: LogStoreStatistics {
         LogStoreStatistics(batches: batchCount.load(ordering: .relaxed),
                            dataSyncs: dataSyncCount.load(ordering: .relaxed),
                            directorySyncs: directorySyncCount.load(ordering: .relaxed),
                            bytesWritten: bytesWritten.load(ordering: .relaxed),
-                           entriesAppended: entriesAppended.load(ordering: .relaxed))
+                           entriesAppended: entriesAppended.load(ordering: .relaxed),
+                           syncNanoseconds: syncNanoseconds.load(ordering: .relaxed))
     }
 
     init(directory: String, options: LogStoreOptions, shared: LockedLogState) {
@@ -306,10 +308,14 @@ final class LogWriter: @unchecked Sendable {
     /// Writes pending bytes, then one fdatasync per touched segment and one directory fsync.
     private func syncEverything() throws(LogStoreError) {
         try flushPending()
+        let clock = ContinuousClock()
+        let start = clock.now
         for file in dirty.values {
             try PosixFile.dataSync(file.descriptor, path: file.path)
             dataSyncCount.add(1, ordering: .relaxed)
         }
+        let (seconds, attoseconds) = (clock.now - start).components
+        syncNanoseconds.add(UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000), ordering: .relaxed)
         dirty.removeAll(keepingCapacity: true)
         if directoryDirty {
             try PosixFile.syncDirectory(directory)
