@@ -12,6 +12,8 @@ struct LogState: Sendable {
     var hardState = HardState()
     /// Set once the store is closed or a disk error stopped it; every later call fails with it.
     var failure: LogStoreError?
+    /// Bumped by every suffix truncation, so a reader that raced one can tell.
+    var truncations: UInt64 = 0
 
     var firstIndex: LogIndex {
         if let snapshot { return snapshot.index.advanced(by: 1) }

@@ -131,13 +131,28 @@ public final class LogStore: Sendable {
     /// - Throws: `.compacted`, `.unavailable`, `.corrupt` or `.io`.
     public func entries(from start: LogIndex, to end: LogIndex, maxBytes: Int = .max) throws(LogStoreError) -> [Entry] {
         guard start < end else { return [] }
-        let plan = try readPlan(from: start, to: end, maxBytes: maxBytes)
+        var attempt = 0
+        while true {
+            let (plan, generation) = try readPlan(from: start, to: end, maxBytes: maxBytes)
+            do throws(LogStoreError) {
+                return try read(plan)
+            } catch {
+                // A suffix truncation between planning and reading can make the bytes at a
+                // planned offset belong to other entries: plan again rather than call that
+                // corruption. Real damage fails the same way on every attempt.
+                let raced = shared.mutex.withLock { $0.truncations != generation }
+                attempt += 1
+                guard raced && attempt < 3 else { throw error }
+            }
+        }
+    }
+
+    private func read(_ plan: [ReadPiece]) throws(LogStoreError) -> [Entry] {
         var result: [Entry] = []
         for piece in plan {
             let bytes = try PosixFile.read(piece.file.descriptor, count: Int(piece.endOffset - piece.startOffset),
                                            at: piece.startOffset, path: piece.file.path)
             guard bytes.count == Int(piece.endOffset - piece.startOffset) else {
-                // The writer truncated the file after we planned the read.
                 throw .unavailable(requested: piece.firstIndex, lastIndex: lastIndex)
             }
             try decode(bytes, piece: piece, into: &result)
@@ -162,8 +177,8 @@ public final class LogStore: Sendable {
         let count: Int
     }
 
-    private func readPlan(from start: LogIndex, to end: LogIndex, maxBytes: Int) throws(LogStoreError) -> [ReadPiece] {
-        try shared.mutex.withLock { (state) throws(LogStoreError) -> [ReadPiece] in
+    private func readPlan(from start: LogIndex, to end: LogIndex, maxBytes: Int) throws(LogStoreError) -> ([ReadPiece], UInt64) {
+        try shared.mutex.withLock { (state) throws(LogStoreError) -> ([ReadPiece], UInt64) in
             if let failure = state.failure, failure != .closed { throw failure }
             guard start >= state.firstIndex else { throw .compacted(requested: start, firstIndex: state.firstIndex) }
             let lastWanted = LogIndex(end.rawValue - 1)
@@ -189,7 +204,7 @@ public final class LogStore: Sendable {
                 if upTo < until { break outer }
                 index = segment.firstIndex.advanced(by: UInt64(until))
             }
-            return plan
+            return (plan, state.truncations)
         }
     }
 

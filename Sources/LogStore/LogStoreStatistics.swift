@@ -10,4 +10,6 @@ public struct LogStoreStatistics: Sendable, Hashable {
     public var bytesWritten: UInt64
     /// Entries appended.
     public var entriesAppended: UInt64
+    /// Wall-clock nanoseconds the writer thread spent inside `fdatasync`.
+    public var syncNanoseconds: UInt64
 }

@@ -36,13 +36,15 @@ final class LogWriter: @unchecked Sendable {
     let directorySyncCount = Atomic<UInt64>(0)
     let bytesWritten = Atomic<UInt64>(0)
     let entriesAppended = Atomic<UInt64>(0)
+    let syncNanoseconds = Atomic<UInt64>(0)
 
     var statistics: LogStoreStatistics {
         LogStoreStatistics(batches: batchCount.load(ordering: .relaxed),
                            dataSyncs: dataSyncCount.load(ordering: .relaxed),
                            directorySyncs: directorySyncCount.load(ordering: .relaxed),
                            bytesWritten: bytesWritten.load(ordering: .relaxed),
-                           entriesAppended: entriesAppended.load(ordering: .relaxed))
+                           entriesAppended: entriesAppended.load(ordering: .relaxed),
+                           syncNanoseconds: syncNanoseconds.load(ordering: .relaxed))
     }
 
     init(directory: String, options: LogStoreOptions, shared: LockedLogState) {
@@ -57,11 +59,22 @@ final class LogWriter: @unchecked Sendable {
     private func run() {
         var running = true
         while running {
-            let batch = queue.takeAll()
+            var batch = queue.takeAll()
             batchCount.add(1, ordering: .relaxed)
             var done: [DurabilityTicket] = []
             var closing: [DurabilityTicket] = []
-            for write in batch {
+            var position = 0
+            while true {
+                if position == batch.count {
+                    // Writes that arrived while this batch was being written join it: they
+                    // would otherwise wait a whole fsync longer for the next round.
+                    guard closing.isEmpty, batch.count < 1 << 16 else { break }
+                    let late = queue.takeAvailable()
+                    guard !late.isEmpty else { break }
+                    batch += late
+                }
+                let write = batch[position]
+                position += 1
                 if let failure {
                     write.ticket.complete(.failure(failure))
                     continue
@@ -143,7 +156,6 @@ final class LogWriter: @unchecked Sendable {
             try truncateSuffix(from: entries.firstIndex)
         }
         if shared.mutex.withLock({ $0.segments.isEmpty }) { try createSegment(firstIndex: entries.firstIndex) }
-        entries.bytes.withUnsafeBytes { raw in pending.reserveCapacity(pending.count + raw.count) }
         for k in 0..<entries.count {
             if writePosition >= UInt64(options.segmentBytes) && currentSegmentHasEntries() {
                 try roll(nextIndex: entries.firstIndex.advanced(by: UInt64(k)))
@@ -253,8 +265,13 @@ final class LogWriter: @unchecked Sendable {
         }
         if let (file, end) = cut {
             try PosixFile.truncate(file.descriptor, to: end, path: file.path)
-            dirty[ObjectIdentifier(file)] = file
+            // NB: make the cut durable before new records overwrite the old ones. Otherwise
+            // a crash could leave new entries followed by surviving old ones at the right
+            // offsets: a log that never existed (breaking Raft's Log Matching property).
+            try PosixFile.dataSync(file.descriptor, path: file.path)
+            dataSyncCount.add(1, ordering: .relaxed)
         }
+        shared.mutex.withLock { $0.truncations += 1 }
         writePosition = shared.mutex.withLock { $0.segments.last?.endOffset ?? 0 }
     }
 
@@ -291,10 +308,14 @@ final class LogWriter: @unchecked Sendable {
     /// Writes pending bytes, then one fdatasync per touched segment and one directory fsync.
     private func syncEverything() throws(LogStoreError) {
         try flushPending()
+        let clock = ContinuousClock()
+        let start = clock.now
         for file in dirty.values {
             try PosixFile.dataSync(file.descriptor, path: file.path)
             dataSyncCount.add(1, ordering: .relaxed)
         }
+        let (seconds, attoseconds) = (clock.now - start).components
+        syncNanoseconds.add(UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000), ordering: .relaxed)
         dirty.removeAll(keepingCapacity: true)
         if directoryDirty {
             try PosixFile.syncDirectory(directory)

@@ -34,6 +34,15 @@ final class WorkQueue<Item: Sendable>: @unchecked Sendable {
         return true
     }
 
+    /// Takes everything queued right now, without waiting (possibly nothing).
+    func takeAvailable() -> [Item] {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        var taken: [Item] = []
+        swap(&taken, &items)
+        return taken
+    }
+
     /// Refuses further pushes and returns what was still queued.
     func closeAndDrain() -> [Item] {
         pthread_mutex_lock(mutex)

@@ -5,6 +5,8 @@ struct BenchRow {
     var bytes: Int
     var syncs: Int
     var seconds: Double
+    /// Share of the wall-clock time the log's writer spent inside fdatasync (nil for raw).
+    var syncBusy: Double? = nil
 
     var recordsPerSecond: Double { Double(records) / seconds }
     var megabytesPerSecond: Double { Double(bytes) / seconds / 1_000_000 }
@@ -13,10 +15,10 @@ struct BenchRow {
 
 extension [BenchRow] {
     func markdown(title: String, physicalLimit: Double) -> String {
-        var text = "## \(title)\n\n| configuration | records/s | MB/s | fsyncs/s | records/fsync | % of raw max MB/s |\n|---|---:|---:|---:|---:|---:|\n"
+        var text = "## \(title)\n\n| configuration | records/s | MB/s | fsyncs/s | records/fsync | % of raw max MB/s | time in fdatasync |\n|---|---:|---:|---:|---:|---:|---:|\n"
         for row in self {
             let perSync = row.syncs > 0 ? Double(row.records) / Double(row.syncs) : 0
-            text += "| \(row.label) | \(format(row.recordsPerSecond, 0)) | \(format(row.megabytesPerSecond, 1)) | \(format(row.syncsPerSecond, 0)) | \(format(perSync, 1)) | \(format(100 * row.megabytesPerSecond / physicalLimit, 0))% |\n"
+            text += "| \(row.label) | \(format(row.recordsPerSecond, 0)) | \(format(row.megabytesPerSecond, 1)) | \(format(row.syncsPerSecond, 0)) | \(format(perSync, 1)) | \(format(100 * row.megabytesPerSecond / physicalLimit, 0))% | \(row.syncBusy.map { format(100 * $0, 0) + "%" } ?? "~100%") |\n"
         }
         return text
     }

@@ -51,7 +51,8 @@ struct LogStoreBench {
         await store.close()
         let label = "LogStore, \(writers) writer(s) × \(entriesPerAppend) entr\(entriesPerAppend == 1 ? "y" : "ies")/append"
         return BenchRow(label: label, records: appended, bytes: Int(statistics.bytesWritten),
-                        syncs: Int(statistics.dataSyncs), seconds: elapsed)
+                        syncs: Int(statistics.dataSyncs), seconds: elapsed,
+                        syncBusy: Double(statistics.syncNanoseconds) / 1e9 / elapsed)
     }
 }
 

@@ -48,19 +48,20 @@ struct StateStoreBench {
         var userBytes = 0
         let clock = ContinuousClock()
         let start = clock.now
+        // Incompressible, distinct bodies: SST blocks are LZ4-compressed as a whole, so
+        // bodies that repeat would collapse and flatter the LSM tree.
+        var generator = UInt64(0x2545_F491_4F6C_DD1D)
         var body = [UInt8](repeating: 0, count: bodyBytes)
         for index in 1...count {
-            // Bodies differ per message so LZ4 cannot collapse them.
-            var state = UInt64(index) &* 0x9E37_79B9_7F4A_7C15
-            for k in stride(from: 0, to: bodyBytes, by: 8) {
-                state ^= state << 13; state ^= state >> 7; state ^= state << 17
-                withUnsafeBytes(of: state) { raw in
-                    for j in 0..<min(8, bodyBytes - k) { body[k + j] = raw[j] }
+            body.withUnsafeMutableBytes { raw in
+                for offset in stride(from: 0, to: raw.count - 7, by: 8) {
+                    generator ^= generator << 13; generator ^= generator >> 7; generator ^= generator << 17
+                    raw.storeBytes(of: generator, toByteOffset: offset, as: UInt64.self)
                 }
             }
             // Random (UUIDv4-like) message ids: the LSM's worst case. Time-ordered ids make
             // every flush a trivial move and hide the difference blob files make.
-            let id = String(format: "%016llx", Self.mix(UInt64(index)))
+            let id = Self.hex(Self.mix(UInt64(index)))
             var batch = WriteBatch()
             let bodyKey = Array("m/\(id)".utf8)
             let queueKey = Array("q/5/\(1_700_000_000 + index / 100)/\(id)".utf8)
@@ -90,6 +91,14 @@ struct StateStoreBench {
         if arguments.verbose { print("\(label): bodies CF levels\n\(levels)") }
         return Result(label: label, entriesPerSecond: Double(count) / elapsed, userBytes: userBytes,
                       diskBytes: diskBytes, seconds: elapsed, statistics: statistics)
+    }
+
+    /// 16 lowercase hex digits.
+    static func hex(_ value: UInt64) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8](repeating: 0, count: 16)
+        for k in 0..<16 { out[15 - k] = digits[Int((value >> (4 * UInt64(k))) & 0xF)] }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// SplitMix64's finalizer: a bijective scramble of the index.
