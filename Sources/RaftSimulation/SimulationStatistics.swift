@@ -28,3 +28,29 @@ public struct SimulationStatistics: Hashable, Sendable {
     /// Creates zeroed counters.
     public init() {}
 }
+
+extension SimulationStatistics: CustomStringConvertible {
+    /// Adds another run's counters to these.
+    /// - Parameter other: the other run's counters.
+    public mutating func add(_ other: SimulationStatistics) {
+        delivered += other.delivered
+        lost += other.lost
+        elections += other.elections
+        crashes += other.crashes
+        crashesBeforePersist += other.crashesBeforePersist
+        partitions += other.partitions
+        proposed += other.proposed
+        acknowledged += other.acknowledged
+        membershipChanges += other.membershipChanges
+        transfers += other.transfers
+        compactions += other.compactions
+        snapshotsInstalled += other.snapshotsInstalled
+    }
+
+    public var description: String {
+        "delivered \(delivered), lost \(lost), elections \(elections), crashes \(crashes) "
+            + "(\(crashesBeforePersist) before persist), partitions \(partitions), proposed \(proposed), "
+            + "acknowledged \(acknowledged), membership changes \(membershipChanges), transfers \(transfers), "
+            + "compactions \(compactions), snapshots installed \(snapshotsInstalled)"
+    }
+}

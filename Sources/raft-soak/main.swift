@@ -40,18 +40,20 @@ let arguments = SoakArguments(CommandLine.arguments)
 let clock = ContinuousClock()
 let started = clock.now
 var failures: [String] = []
-var acknowledged = 0
+var totals = SimulationStatistics()
 var ticks = 0
+var ran: UInt64 = 0
 var lastReport = started
 
 seeds: for seed in arguments.start..<(arguments.start + arguments.seeds) {
+    ran += 1
     let voters = arguments.voters ?? [3, 5, 7][Int(seed % 3)]
     let options = SimulationOptions(voters: voters, learners: voters == 5 ? 1 : 0)
     switch Result(catching: { () throws(SimulationFailure) in
         try SimulationRun(options: options, faultTicks: arguments.ticks).run(seed: seed)
     }) {
     case let .success(summary):
-        acknowledged += summary.statistics.acknowledged
+        totals.add(summary.statistics)
         ticks += summary.ticks
     case let .failure(failure):
         failures.append("voters=\(voters) SIM_SEED=\(seed): \(failure.reason)")
@@ -67,9 +69,8 @@ seeds: for seed in arguments.start..<(arguments.start + arguments.seeds) {
 
 let elapsed = clock.now - started
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-let ran = Double(arguments.seeds)
-print("seeds \(arguments.start)..<\(arguments.start + arguments.seeds): \(failures.count) failures, "
-      + "\(acknowledged) acknowledged proposals, \(ticks) ticks")
-print("elapsed \(elapsed), \(ran / max(seconds, 0.001)) seeds/s")
+print("seeds \(arguments.start)..<\(arguments.start + ran): \(failures.count) failures, \(ticks) ticks in passing runs")
+print("totals over passing runs: \(totals)")
+print("elapsed \(elapsed), \(Double(ran) / max(seconds, 0.001)) seeds/s")
 for failure in failures { print(failure) }
 exit(failures.isEmpty ? 0 : 1)
