@@ -9,6 +9,8 @@ public import ServiceLifecycle
 public protocol AdminEndpoints: Sendable {
     /// The node's status, served as JSON at `/v1/status`.
     func status() async -> NodeStatus
+    /// Every metric in Prometheus text format, for `/metrics`.
+    func metrics() async -> String
     /// Takes a backup now (`POST /v1/backup`): a JSON description of it, or why not.
     func backup() async -> Result<String, BackupUnavailable>
 }
@@ -22,8 +24,9 @@ public struct BackupUnavailable: Error, Sendable {
 }
 
 /// The node's HTTP endpoint: `/healthz` (the process is up), `/readyz` (the node
-/// knows a leader and has applied what it knows committed), and `/v1/status` (JSON
-/// describing this node and its view of the cluster).
+/// knows a leader and has applied what it knows committed), `/metrics` (Prometheus
+/// text), `/v1/status` (JSON describing this node and its view of the cluster) and
+/// `POST /v1/backup` (take a backup now).
 public struct AdminHTTPServer: Service {
 
     private let endpoint: Endpoint
@@ -116,6 +119,8 @@ public struct AdminHTTPServer: Service {
                 return (.serviceUnavailable, "text/plain", "not ready: \(reason)\n")
             }
             return (.ok, "text/plain", "ready\n")
+        case "/metrics":
+            return (.ok, "text/plain; version=0.0.4", await endpoints.metrics())
         case "/v1/status":
             return (.ok, "application/json", await endpoints.status().json + "\n")
         default:

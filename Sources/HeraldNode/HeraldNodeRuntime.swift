@@ -16,15 +16,19 @@ public struct HeraldNodeRuntime {
     private let cluster: ClusterConfig
     private let node: NodeConfig
     private let logger: Logger
+    private let peerListenAddress: Endpoint
 
     /// Prepares a node; nothing is opened until `run()`.
     /// - Parameters:
     ///   - cluster: the validated configuration.
     ///   - node: this node's entry in it.
+    ///   - peerListenAddress: where to accept peer connections when it differs from the
+    ///     address peers dial (`node.peerAddress`), e.g. behind NAT or a proxy.
     ///   - logger: where to log.
-    public init(cluster: ClusterConfig, node: NodeConfig, logger: Logger) {
+    public init(cluster: ClusterConfig, node: NodeConfig, peerListenAddress: Endpoint? = nil, logger: Logger) {
         self.cluster = cluster
         self.node = node
+        self.peerListenAddress = peerListenAddress ?? node.peerAddress
         self.logger = logger
     }
 
@@ -74,11 +78,12 @@ public struct HeraldNodeRuntime {
         var peers: [NodeID: Endpoint] = [:]
         for other in cluster.nodes where other.id != node.id { peers[NodeID(other.id)] = other.peerAddress }
         let transport = PeerTransport(
-            clusterName: cluster.clusterName, me: me, listenAddress: node.peerAddress, peers: peers, logger: logger,
+            clusterName: cluster.clusterName, me: me, listenAddress: peerListenAddress, peers: peers, logger: logger,
             deliver: { raft.receive($0) }, unreachable: { raft.reportUnreachable($0) })
         transportSlot.withLock { $0 = transport }
 
         let started = ContinuousClock.now
+        let metrics = NodeMetrics()
         var backups: BackupService?
         if let schedule = cluster.backup, let backupDirectory = cluster.backupDirectory(of: node) {
             do {
@@ -88,7 +93,8 @@ public struct HeraldNodeRuntime {
             }
         }
         let endpoints = NodeEndpoints(cluster: cluster, node: node, raft: raft, applier: applier,
-                                      transport: transport, backups: backups, started: started)
+                                      transport: transport, backups: backups, metricsRegistry: metrics,
+                                      started: started)
         let http = AdminHTTPServer(endpoint: node.httpAddress, logger: logger, endpoints: endpoints)
 
         var producerAddresses: [NodeID: Endpoint] = [:]
@@ -97,7 +103,7 @@ public struct HeraldNodeRuntime {
         let handler = ProducerRequestHandler(
             me: me, raft: raft, applier: applier, machine: QueueStateMachine(), validator: EnvelopeValidator(),
             forwarder: forwarder, clusterStatus: { [cluster] in await ClusterStatusCollector(cluster: cluster).collect() })
-        let producers = ProducerServer(listenAddress: node.clientAddress, me: me, handler: handler, logger: logger,
+        let producers = ProducerServer(listenAddress: node.clientAddress, me: me, handler: handler, metrics: metrics, logger: logger,
                                        leader: { await raft.status().leader })
         let group = ServiceGroup(
             configuration: .init(
@@ -126,7 +132,12 @@ struct NodeEndpoints: AdminEndpoints {
     let applier: QueueApplier
     let transport: PeerTransport
     let backups: BackupService?
+    let metricsRegistry: NodeMetrics
     let started: ContinuousClock.Instant
+
+    func metrics() async -> String {
+        await status().prometheusGauges + metricsRegistry.renderCounters()
+    }
 
     func backup() async -> Result<String, BackupUnavailable> {
         guard let backups else {

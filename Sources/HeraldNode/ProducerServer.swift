@@ -19,6 +19,7 @@ final class ProducerServer: Service, Sendable {
     private let listenAddress: Endpoint
     private let me: NodeID
     private let handler: ProducerRequestHandler
+    private let metrics: NodeMetrics
     private let leader: @Sendable () async -> NodeID?
     private let logger: Logger
     private let maxFrameBytes: Int
@@ -28,13 +29,14 @@ final class ProducerServer: Service, Sendable {
     /// Bytes of request frames being worked on, across all connections.
     private let bufferedBytes = Mutex(0)
 
-    init(listenAddress: Endpoint, me: NodeID, handler: ProducerRequestHandler, logger: Logger,
+    init(listenAddress: Endpoint, me: NodeID, handler: ProducerRequestHandler, metrics: NodeMetrics, logger: Logger,
          leader: @escaping @Sendable () async -> NodeID?,
          maxFrameBytes: Int = ProducerLimits.defaultMaxFrameBytes, maxInFlight: Int = ProducerLimits.defaultMaxInFlight,
          maxBufferedBytes: Int = 256 << 20, helloTimeout: TimeAmount = .seconds(10)) {
         self.listenAddress = listenAddress
         self.me = me
         self.handler = handler
+        self.metrics = metrics
         self.logger = logger
         self.leader = leader
         self.maxFrameBytes = maxFrameBytes
@@ -147,8 +149,9 @@ final class ProducerServer: Service, Sendable {
                     .frame(requestID: requestID))
                 continue
             }
-            group.addTask { [handler] in
+            group.addTask { [handler, metrics] in
                 let response = await handler.respond(to: request, forwarded: forwarded)
+                metrics.recordAnswer(to: request, response, forwarded: forwarded)
                 responder.yield(response.frame(requestID: requestID))
                 self.release(size, inFlight: inFlight)
             }

@@ -19,6 +19,11 @@ struct Heraldd: AsyncParsableCommand {
     @Option(name: .long, help: "This node's id, as listed in the configuration's nodes.")
     var node: UInt64
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Accept peer connections on HOST:PORT instead of the node's peerAddress (which peers still dial).",
+        valueName: "host:port"))
+    var peerListen: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.",
             transform: { text throws in
                 guard let level = Logger.Level(rawValue: text) else {
@@ -44,8 +49,16 @@ struct Heraldd: AsyncParsableCommand {
         logger.logLevel = logLevel
         logger[metadataKey: "node"] = "\(me.id)"
 
+        var peerListenAddress: Endpoint?
+        if let peerListen {
+            do {
+                peerListenAddress = try Endpoint.parse(peerListen)
+            } catch {
+                fail("heraldd: --peer-listen: \(error.reason)", code: ConfigError.exitCode)
+            }
+        }
         do {
-            try await HeraldNodeRuntime(cluster: cluster, node: me, logger: logger).run()
+            try await HeraldNodeRuntime(cluster: cluster, node: me, peerListenAddress: peerListenAddress, logger: logger).run()
         } catch let error as HeraldNodeRuntime.StartError {
             fail("heraldd: \(error)", code: 1)
         }

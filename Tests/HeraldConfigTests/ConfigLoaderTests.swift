@@ -90,8 +90,8 @@ struct ConfigLoaderTests {
         #expect(try load(validConfig).backup == nil)
         let zeroKeep = withBackup.replacingOccurrences(of: #""keep": 4"#, with: #""keep": 0"#)
         #expect(loadError(zeroKeep) == "cluster.json: backup.keep: 0 is out of range (1-10000)")
-        let misspelt = withBackup.replacingOccurrences(of: #""intervalMinutes""#, with: #""interval""#)
-        #expect(loadError(misspelt) == #"cluster.json: backup.interval: unknown key (did you mean "intervalMinutes"?)"#)
+        let misspelt = withBackup.replacingOccurrences(of: #""intervalMinutes""#, with: #""intervalMinute""#)
+        #expect(loadError(misspelt) == #"cluster.json: backup.intervalMinute: unknown key (did you mean "intervalMinutes"?)"#)
     }
 
     @Test("an empty node list is refused")
