@@ -155,6 +155,8 @@ let package = Package(
             dependencies: [
                 "HeraldConfig",
                 "HeraldClient",
+                "HeraldNode",
+                "StateStore",
                 "RaftCore",
                 "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,8 +1,5 @@
 import Foundation
 import HeraldConfig
-import NIOCore
-import NIOHTTP1
-import NIOPosix
 import RaftCore
 import Wire
 
@@ -12,7 +9,7 @@ import Wire
 /// highest term.
 struct ClusterStatusCollector {
     let cluster: ClusterConfig
-    var timeout: TimeAmount = .seconds(2)
+    var timeout: Duration = .seconds(2)
 
     /// The parts of one node's `/v1/status` the report needs.
     private struct Reported: Sendable {
@@ -53,38 +50,8 @@ struct ClusterStatusCollector {
     }
 
     private func fetchJSON(_ endpoint: Endpoint, path: String) async -> [String: Any]? {
-        do {
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(timeout)
-                .connect(host: endpoint.host, port: endpoint.port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
-                    }
-                }
-            let deadline = channel.channel.eventLoop.scheduleTask(in: timeout) { channel.channel.close(promise: nil) }
-            defer { deadline.cancel() }
-            let body: ByteBuffer? = try await channel.executeThenClose { inbound, outbound in
-                var headers = HTTPHeaders()
-                headers.add(name: "Host", value: "\(endpoint)")
-                headers.add(name: "Connection", value: "close")
-                try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)))
-                try await outbound.write(.end(nil))
-                var body = ByteBuffer()
-                for try await part in inbound {
-                    switch part {
-                    case .head(let head) where head.status != .ok: return nil
-                    case .head: continue
-                    case .body(var chunk): body.writeBuffer(&chunk)
-                    case .end: return body
-                    }
-                }
-                return nil
-            }
-            guard let body else { return nil }
-            return try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
-        } catch {
-            return nil
-        }
+        guard let response = try? await NodeAdminClient.request(endpoint, path: path, timeout: timeout),
+              response.status == 200 else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
     }
 }

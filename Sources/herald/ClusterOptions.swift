@@ -16,6 +16,26 @@ struct ClusterOptions: ParsableArguments {
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
     }
 
+    /// The configuration file, validated.
+    /// - Throws: `ExitCode(2)` after printing the loader's one line, or a `ValidationError`
+    ///   when `--cluster` is missing.
+    func loadConfig() throws -> ClusterConfig {
+        guard let cluster else { throw ValidationError("--cluster FILE is required") }
+        do {
+            return try ConfigLoader.load(path: cluster)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(ConfigError.exitCode)
+        }
+    }
+
+    /// The configured nodes, or just `only` (which must exist).
+    func nodes(_ config: ClusterConfig, only: UInt64?) throws -> [NodeConfig] {
+        guard let only else { return config.nodes }
+        guard let node = config.node(only) else { throw ValidationError("the configuration has no node \(only)") }
+        return [node]
+    }
+
     /// The client addresses from the configuration file.
     /// - Throws: `ExitCode(2)` after printing the loader's one line, or a `ValidationError`
     ///   when `--cluster` is missing.

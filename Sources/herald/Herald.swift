@@ -9,7 +9,7 @@ struct Herald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "Operate a Herald cluster.",
-        subcommands: [ConfigCommand.self, StatusCommand.self, EnqueueCommand.self, MessageCommand.self,
+        subcommands: [ConfigCommand.self, StatusCommand.self, BackupCommand.self, EnqueueCommand.self, MessageCommand.self,
                       CancelCommand.self, SuppressCommand.self]
     )
 
