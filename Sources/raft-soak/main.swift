@@ -36,6 +36,12 @@ struct SoakArguments {
     }
 }
 
+/// Prints a line and flushes it at once, so progress shows up in a redirected log.
+func report(_ line: String) {
+    print(line)
+    fflush(nil)
+}
+
 let arguments = SoakArguments(CommandLine.arguments)
 let clock = ContinuousClock()
 let started = clock.now
@@ -57,13 +63,13 @@ seeds: for seed in arguments.start..<(arguments.start + arguments.seeds) {
         ticks += summary.ticks
     case let .failure(failure):
         failures.append("voters=\(voters) SIM_SEED=\(seed): \(failure.reason)")
-        print("FAILURE voters=\(voters)\n\(failure)\n")
+        report("FAILURE voters=\(voters)\n\(failure)\n")
         if arguments.stopOnFailure { break seeds }
     }
     if clock.now - lastReport > .seconds(30) {
         lastReport = clock.now
         let done = seed - arguments.start + 1
-        print("progress: \(done) seeds, \(failures.count) failures, \(clock.now - started)")
+        report("progress: \(done) seeds, \(failures.count) failures, \(clock.now - started)")
     }
 }
 

@@ -10,7 +10,7 @@ import Testing
 struct SeededFaultTests {
     /// Ticks of faults per seed, tuned so the CI profile stays under 3 minutes in a
     /// debug build on 2 cores.
-    static let faultTicks = 600
+    static let faultTicks = 500
 
     static func run(_ batch: SimulationSeeds.Batch, options: SimulationOptions) {
         let run = SimulationRun(options: options, faultTicks: faultTicks)
