@@ -47,6 +47,7 @@ let clock = ContinuousClock()
 let started = clock.now
 var failures: [String] = []
 var totals = SimulationStatistics()
+var runsDigest = StableDigest()
 var ticks = 0
 var ran: UInt64 = 0
 var lastReport = started
@@ -60,6 +61,7 @@ seeds: for seed in arguments.start..<(arguments.start + arguments.seeds) {
     }) {
     case let .success(summary):
         totals.add(summary.statistics)
+        runsDigest.combine(summary.digest.value)
         ticks += summary.ticks
     case let .failure(failure):
         failures.append("voters=\(voters) SIM_SEED=\(seed): \(failure.reason)")
@@ -77,6 +79,7 @@ let elapsed = clock.now - started
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 print("seeds \(arguments.start)..<\(arguments.start + ran): \(failures.count) failures, \(ticks) ticks in passing runs")
 print("totals over passing runs: \(totals)")
+print("digest of passing runs: \(runsDigest) (same seeds and build => same digest, in any process)")
 print("elapsed \(elapsed), \(Double(ran) / max(seconds, 0.001)) seeds/s")
 for failure in failures { print(failure) }
 exit(failures.isEmpty ? 0 : 1)
