@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(
             name: "RaftCoreTests",
             dependencies: ["RaftCore"],
+            exclude: ["Scenarios"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -33,6 +33,8 @@ extension RaftCore {
         transferElapsed = 0
         uncommittedBytes = 0
         readOnly.clear()
+        readRoundPending = false
+        tracksRemovedMembers = false
         pendingForwardedReads.removeAll()
     }
 
@@ -93,12 +95,15 @@ extension RaftCore {
         if preVote { becomePreCandidate() } else { becomeCandidate() }
         let voteTerm = preVote ? Term(currentTerm.rawValue + 1) : currentTerm
         votes[config.id] = true
-        switch poll() {
-        case .won:
-            if preVote { runElection(preVote: false, transfer: false) } else { becomeLeader() }
+        if preVote, poll() == .won {
+            runElection(preVote: false, transfer: false)
             return
-        case .lost, .pending:
-            break
+        }
+        // A candidate that already has a quorum (a single voter) still waits for its
+        // term and vote to be durable: see `maybeWinElection`.
+        if !preVote, poll() == .won {
+            maybeWinElection()
+            return
         }
         let lastIndex = raftLog.lastIndex, lastTerm = raftLog.lastTerm
         // NB: sorted, because Set order differs between processes and runs must replay.
@@ -110,7 +115,7 @@ extension RaftCore {
         }
     }
 
-    enum PollResult { case won, lost, pending }
+    enum PollResult: Equatable { case won, lost, pending }
 
     func poll() -> PollResult {
         let voters = membership.voters
@@ -124,12 +129,24 @@ extension RaftCore {
         return .pending
     }
 
+    /// A candidate with a quorum of votes becomes leader only once the Ready carrying
+    /// its term and self-vote was advanced (is durable). Otherwise a crash before the
+    /// write could let it restart in the old term, win the same term again with the
+    /// same voters, and append different entries under an (index, term) it already
+    /// sent to followers, breaking Log Matching (§5.3). etcd counts the self-vote only
+    /// after the local write for the same reason. `advance(_:)` retries.
+    mutating func maybeWinElection() {
+        guard currentRole == .candidate, poll() == .won else { return }
+        guard persistedHardState.term == currentTerm, persistedHardState.vote == config.id else { return }
+        becomeLeader()
+    }
+
     mutating func handleVoteResponse(from: NodeID, granted: Bool) {
         guard membership.voters.contains(from), votes[from] == nil else { return }
         votes[from] = granted
         switch poll() {
         case .won:
-            if currentRole == .preCandidate { runElection(preVote: false, transfer: false) } else { becomeLeader() }
+            if currentRole == .preCandidate { runElection(preVote: false, transfer: false) } else { maybeWinElection() }
         case .lost:
             becomeFollower(term: currentTerm, leader: nil)
         case .pending:

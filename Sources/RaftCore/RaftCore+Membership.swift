@@ -13,6 +13,7 @@ extension RaftCore {
         for member in members.sorted() where progress.slot(of: member) == nil {
             progress.insert(member, newProgress())
         }
+        tracksRemovedMembers = progress.ids.contains { $0 != config.id && !members.contains($0) }
         if let target = leadTransferee, !membership.voters.contains(target) { abortTransfer() }
         _ = maybeCommit()
         releaseConfirmedReads()
@@ -23,7 +24,8 @@ extension RaftCore {
     /// voter sees its removal committed and never campaigns again).
     /// NB: called from `takeReady` only, never while a progress slot is in use.
     mutating func pruneRemovedProgress() {
-        guard membershipLog.latestIndex <= committed else { return }
+        guard tracksRemovedMembers, membershipLog.latestIndex <= committed else { return }
+        tracksRemovedMembers = false
         let members = membership.members
         for id in progress.ids where id != config.id && !members.contains(id) {
             if let s = progress.slot(of: id) {

@@ -39,7 +39,15 @@ extension RaftCore {
             deliverRead(ReadState(index: committed, context: context), to: requester)
             return
         }
-        let round = readOnly.add(index: committed, context: context, requester: requester, selfID: config.id)
+        _ = readOnly.add(index: committed, context: context, requester: requester, selfID: config.id)
+        // NB: the heartbeat goes out from takeReady, so a burst of reads shares one round.
+        readRoundPending = true
+    }
+
+    /// Sends the heartbeat round confirming the reads registered since the last Ready.
+    mutating func flushReadRound() {
+        guard readRoundPending, let round = readOnly.latestRound else { return }
+        readRoundPending = false
         broadcastHeartbeat(context: round)
     }
 

@@ -11,6 +11,7 @@ extension RaftCore {
         // Entries proposed since the last Ready go out now, as batched, pipelined appends.
         if currentRole == .leader {
             flushAppends()
+            flushReadRound()
             pruneRemovedProgress()
         }
         var ready = Ready()
@@ -61,6 +62,10 @@ extension RaftCore {
     /// of its own toward commit.
     /// - Parameter ready: a Ready from `takeReady()`, handled completely.
     public mutating func advance(_ ready: Ready) {
+        if let hardState = ready.hardState {
+            persistedHardState = hardState
+            maybeWinElection()
+        }
         if let last = ready.entries.last { raftLog.stableTo(last.index, term: last.term) }
         if let snapshot = ready.snapshot, snapshot.metadata.index > applied { applied = snapshot.metadata.index }
         if let last = ready.committedEntries.last, last.index > applied { applied = last.index }

@@ -50,6 +50,12 @@ public struct RaftCore: Sendable {
     /// Bytes of entries proposed in this term and not yet committed.
     var uncommittedBytes = 0
     var readOnly = ReadOnly()
+    /// A read was registered since the last Ready: one heartbeat round (sent from
+    /// `takeReady`) confirms every read registered before it.
+    var readRoundPending = false
+    /// The progress table still tracks members the membership removed (see
+    /// `pruneRemovedProgress`).
+    var tracksRemovedMembers = false
     /// Forwarded ReadIndex requests that arrived before this leader committed an
     /// entry of its term; answered once it has.
     var pendingForwardedReads: [PeerMessage] = []
@@ -69,6 +75,8 @@ public struct RaftCore: Sendable {
     var pendingReadStates: [ReadState] = []
     var reportedSoftState: SoftState
     var reportedHardState: HardState
+    /// The hard state of the last advanced Ready (or the restored one): what is durable.
+    var persistedHardState: HardState
 
     /// Restores a node from its durable state.
     /// - Parameters:
@@ -95,6 +103,7 @@ public struct RaftCore: Sendable {
         prng = SplitMix64(seed: seed ^ (config.id.rawValue &* 0x9E37_79B9_7F4A_7C15))
         reportedSoftState = SoftState(role: .follower, leader: nil)
         reportedHardState = HardState(term: currentTerm, vote: votedFor, commit: committed)
+        persistedHardState = reportedHardState
         resetRandomizedElectionTimeout()
     }
 

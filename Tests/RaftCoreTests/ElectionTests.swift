@@ -115,3 +115,33 @@ struct ElectionTests {
         #expect(ready.messagesAfterPersist.count == 1)
     }
 }
+
+@Suite("Election durability")
+struct ElectionDurabilityTests {
+    @Test("a candidate with a quorum becomes leader only once its own term and vote are durable")
+    func candidateWaitsForDurableVote() {
+        var c = Cluster(voters: [1, 2, 3]) { $0.preVote = false }
+        c[1].campaign()
+        let ready = c[1].takeReady()!
+        #expect(ready.hardState == HardState(term: Term(1), vote: NodeID(1), commit: .zero))
+        c.send(ready.messages)
+        c.deliver()
+        for id: UInt64 in [2, 3] {
+            while let r = c[id].takeReady() { c.handle(r, at: NodeID(id)) }
+        }
+        c.deliver()
+        #expect(c[1].role == .candidate)
+        c.nodes[NodeID(1)]!.advance(ready)
+        #expect(c[1].role == .leader)
+    }
+
+    @Test("a single voter becomes leader after advancing its candidacy")
+    func singleVoterWaitsForDurableVote() {
+        var core = RaftCore(config: RaftConfig(id: NodeID(1)),
+                            restoring: RestoredState(initialMembership: Membership(voters: [NodeID(1)])), seed: 3)
+        core.campaign()
+        #expect(core.role == .candidate)
+        core.advance(core.takeReady()!)
+        #expect(core.role == .leader)
+    }
+}

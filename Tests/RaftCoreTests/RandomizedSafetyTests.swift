@@ -74,6 +74,12 @@ struct RandomizedSafetyTests {
                 // Crash-restart from the durable store (its state machine is durable too).
                 let id = NodeID(1 + rng.next(below: 5))
                 c.processReadies()
+                if rng.next(below: 2) == 0, let k = c.wire.firstIndex(where: { $0.to == id }) {
+                    // Crash in the window the Ready order allows: after sending `messages`,
+                    // before the write is durable (nothing persisted, nothing applied).
+                    c.nodes[id]!.step(c.wire.remove(at: k))
+                    if let ready = c.nodes[id]!.takeReady() { c.send(ready.messages) }
+                }
                 let store = c.stores[id]!
                 let applied = c.appliedIndex[id]!
                 c.wire.removeAll { $0.to == id }
@@ -159,5 +165,26 @@ struct RandomizedSafetyTests {
             }
         }
         check(c)
+        // Log Matching (§5.3): where two logs hold an entry with the same index and
+        // term, they hold the same entry there and at every index before it.
+        for a in c.ids {
+            for b in c.ids where a < b {
+                let x = c.nodes[a]!, y = c.nodes[b]!
+                let lo = max(x.snapshotIndex, y.snapshotIndex).advanced(by: 1)
+                let hi = min(x.lastIndex, y.lastIndex)
+                guard lo <= hi else { continue }
+                let xs = x.entries(in: lo...hi), ys = y.entries(in: lo...hi)
+                if let k = (0..<xs.count).last(where: { xs[$0].term == ys[$0].term }) {
+                    #expect(Array(xs[...k]) == Array(ys[...k]), "logs of \(a) and \(b) diverge below a matching entry, seed \(seed)")
+                }
+            }
+        }
+        // Leader Completeness (§5.4): the leader holds every entry applied anywhere.
+        if let leader = c.leaders.first {
+            let l = c.nodes[leader]!
+            for (index, entry) in appliedByIndex where index > l.snapshotIndex {
+                #expect(l.entries(in: index...index) == [entry], "leader \(leader) lacks applied \(index), seed \(seed)")
+            }
+        }
     }
 }

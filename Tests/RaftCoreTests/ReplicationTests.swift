@@ -223,7 +223,40 @@ func makeLeader(_ core: inout RaftCore, others: [UInt64]) {
     for id in others {
         core.step(PeerMessage(from: NodeID(id), to: core.id, term: preTerm, body: .preVoteResponse(granted: true)))
     }
+    // The candidate's term and self-vote must be durable before it may win.
+    if let ready = core.takeReady() { core.advance(ready) }
     for id in others {
         core.step(PeerMessage(from: NodeID(id), to: core.id, term: core.term, body: .requestVoteResponse(granted: true)))
+    }
+}
+
+@Suite("Heartbeats and Ready")
+struct HeartbeatAndReadyTests {
+    @Test("heartbeats carry min(follower match, leader commit)")
+    func heartbeatCommitIsBoundedByMatch() throws {
+        var c = Cluster(voters: [1, 2, 3])
+        c.elect(1)
+        c.isolated = [NodeID(3)]
+        for k: UInt8 in 0..<3 { _ = try c[1].propose([k]) }
+        c.stabilize()
+        #expect(c[1].commitIndex == LogIndex(4))
+        c.isolated = []
+        c.drop = { if case .append = $0.body { $0.to == NodeID(3) } else { false } }
+        c.trace = []
+        c.tick([1])
+        let beats = c.trace.compactMap { m -> (NodeID, LogIndex)? in
+            if case .heartbeat(let commit, _) = m.body { (m.to, commit) } else { nil }
+        }
+        #expect(beats.contains { $0 == (NodeID(2), LogIndex(4)) })
+        #expect(beats.contains { $0 == (NodeID(3), LogIndex(1)) })
+        #expect(c[3].commitIndex == LogIndex(1))
+    }
+
+    @Test("takeReady returns nil when there is nothing to do")
+    func idleReadyIsNil() {
+        var c = Cluster(voters: [1, 2, 3])
+        #expect(c[1].takeReady() == nil)
+        c.elect(1)
+        for id in c.ids { #expect(c.nodes[id]!.takeReady() == nil) }
     }
 }

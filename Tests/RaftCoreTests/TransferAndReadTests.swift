@@ -123,5 +123,12 @@ struct ReadIndexForwardingTests {
         c.stabilize()
         #expect(c.readStates[NodeID(1)]?.map(\.context) == [1, 2])
         #expect(c.readStates[NodeID(3)]?.map(\.context) == [3])
+        // Reads registered between two Readies share one heartbeat round.
+        c.trace = []
+        try c[1].readIndex(context: 4)
+        try c[1].readIndex(context: 5)
+        c.stabilize()
+        #expect(c.trace.filter { if case .heartbeat = $0.body { true } else { false } }.count == 2)
+        #expect(c.readStates[NodeID(1)]?.map(\.context) == [1, 2, 4, 5])
     }
 }

@@ -63,7 +63,7 @@ struct Pump {
 }
 
 struct Result {
-    var payload: Int, batch: Int, entries: Int
+    var payload: Int, batch: Int, fresh: Bool, entries: Int
     var seconds: Double, allocsPerEntry: Double, messagesPerEntry: Double
     var proposeShare: Double, readyShare: Double, stepShare: Double
     var heapBytesAfter: Int
@@ -73,7 +73,9 @@ func seconds(_ d: Duration) -> Double {
     Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
 
-func run(payloadBytes: Int, batch: Int, entries total: Int) -> Result {
+/// - Parameter fresh: give every proposal its own payload buffer (as a shell that
+///   decodes each command from the network would) instead of sharing one.
+func run(payloadBytes: Int, batch: Int, fresh: Bool = false, entries total: Int) -> Result {
     var pump = Pump(payloadBytes: payloadBytes)
     let payload = [UInt8](repeating: 0xAB, count: payloadBytes)
     let clock = ContinuousClock()
@@ -87,7 +89,13 @@ func run(payloadBytes: Int, batch: Int, entries total: Int) -> Result {
         var n = 0
         while n < batch && proposed < total {
             do {
-                _ = try pump.nodes[0].propose(payload)
+                if fresh {
+                    var own = payload
+                    own[0] = UInt8(truncatingIfNeeded: proposed) // forces a private copy
+                    _ = try pump.nodes[0].propose(own)
+                } else {
+                    _ = try pump.nodes[0].propose(payload)
+                }
             } catch {
                 break // overloaded: let the pump drain
             }
@@ -105,7 +113,7 @@ func run(payloadBytes: Int, batch: Int, entries total: Int) -> Result {
     let elapsed = clock.now - start
     let allocs = bench_malloc_calls() - allocsBefore
     let total = seconds(elapsed)
-    return Result(payload: payloadBytes, batch: batch, entries: pump.committedAtLeader, seconds: total,
+    return Result(payload: payloadBytes, batch: batch, fresh: fresh, entries: pump.committedAtLeader, seconds: total,
                   allocsPerEntry: Double(allocs) / Double(pump.committedAtLeader),
                   messagesPerEntry: Double(pump.messages) / Double(pump.committedAtLeader),
                   proposeShare: seconds(proposeTime) / total, readyShare: seconds(pump.readyTime) / total,
@@ -131,11 +139,12 @@ for payload in [128, 1024] {
         _ = run(payloadBytes: payload, batch: batch, entries: 20_000) // warm up
         results.append(run(payloadBytes: payload, batch: batch, entries: entries))
     }
+    results.append(run(payloadBytes: payload, batch: 256, fresh: true, entries: entries))
 }
-print("| payload | batch | entries | seconds | entries/s | MiB/s | allocs/entry | msgs/entry | propose | takeReady+advance | step | heap in use after |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| payload | batch | payload buffers | entries | seconds | entries/s | MiB/s | allocs/entry | msgs/entry | propose | takeReady+advance | step | heap in use after |")
+print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r in results {
     let rate = Double(r.entries) / r.seconds
     let mib = rate * Double(r.payload) / (1024 * 1024)
-    print("| \(r.payload) B | \(r.batch) | \(r.entries) | \(fmt(r.seconds, 3)) | \(Int(rate)) | \(fmt(mib, 1)) | \(fmt(r.allocsPerEntry, 2)) | \(fmt(r.messagesPerEntry, 3)) | \(Int(r.proposeShare * 100))% | \(Int(r.readyShare * 100))% | \(Int(r.stepShare * 100))% | \(r.heapBytesAfter / 1024) KiB |")
+    print("| \(r.payload) B | \(r.batch) | \(r.fresh ? "one per entry" : "shared") | \(r.entries) | \(fmt(r.seconds, 3)) | \(Int(rate)) | \(fmt(mib, 1)) | \(fmt(r.allocsPerEntry, 2)) | \(fmt(r.messagesPerEntry, 3)) | \(Int(r.proposeShare * 100))% | \(Int(r.readyShare * 100))% | \(Int(r.stepShare * 100))% | \(r.heapBytesAfter / 1024) KiB |")
 }
