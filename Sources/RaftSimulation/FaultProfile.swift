@@ -14,6 +14,15 @@ public struct FaultProfile: Hashable, Sendable {
     /// Chance per handled Ready that the node crashes after taking it and sending its
     /// `messages` but before persisting anything (the Ready is lost).
     public var crashBeforePersistProbability: Double
+    /// Chance per handled Ready that the node crashes right after persisting it and
+    /// sending `messagesAfterPersist`, before applying, and reboots within
+    /// `quickRebootTicks` (votes and acknowledgements it just promised MUST survive).
+    public var quickRebootProbability: Double
+    /// The same, for a Ready that grants a vote: a voter that reboots mid-election
+    /// MUST still remember whom it voted for.
+    public var quickRebootAfterVoteProbability: Double
+    /// How long a quick reboot takes.
+    public var quickRebootTicks: ClosedRange<Int>
     /// Chance per tick that a client proposes a command at the leader.
     public var proposalProbability: Double
     /// Chance per tick that a membership change (add learner, promote, remove) is proposed.
@@ -32,6 +41,8 @@ public struct FaultProfile: Hashable, Sendable {
     public init(network: NetworkConditions = .perfect, partitionProbability: Double = 0,
                 partitionTicks: ClosedRange<Int> = 20...120, crashProbability: Double = 0,
                 downTicks: ClosedRange<Int> = 10...80, crashBeforePersistProbability: Double = 0,
+                quickRebootProbability: Double = 0, quickRebootAfterVoteProbability: Double = 0,
+                quickRebootTicks: ClosedRange<Int> = 1...3,
                 proposalProbability: Double = 0.3, membershipChangeProbability: Double = 0,
                 maxAddedNodes: Int = 0, transferProbability: Double = 0,
                 compactionIntervalTicks: Int = 40, compactionMinEntries: Int = 10) {
@@ -41,6 +52,9 @@ public struct FaultProfile: Hashable, Sendable {
         self.crashProbability = crashProbability
         self.downTicks = downTicks
         self.crashBeforePersistProbability = crashBeforePersistProbability
+        self.quickRebootProbability = quickRebootProbability
+        self.quickRebootAfterVoteProbability = quickRebootAfterVoteProbability
+        self.quickRebootTicks = quickRebootTicks
         self.proposalProbability = proposalProbability
         self.membershipChangeProbability = membershipChangeProbability
         self.maxAddedNodes = maxAddedNodes
@@ -58,6 +72,7 @@ public struct FaultProfile: Hashable, Sendable {
     public static let mixed = FaultProfile(
         network: .lossy, partitionProbability: 0.01, partitionTicks: 20...150,
         crashProbability: 0.004, downTicks: 5...100, crashBeforePersistProbability: 0.002,
+        quickRebootProbability: 0.002, quickRebootAfterVoteProbability: 0.15, quickRebootTicks: 1...3,
         proposalProbability: 0.4, membershipChangeProbability: 0.01, maxAddedNodes: 3,
         transferProbability: 0.003, compactionIntervalTicks: 30, compactionMinEntries: 8)
 }

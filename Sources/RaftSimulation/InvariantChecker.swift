@@ -7,7 +7,8 @@ public import RaftCore
 /// from a simulation, a scenario test or a hand-written history, and each `observe…`
 /// call throws the first `InvariantViolation` it finds. What it checks:
 ///
-/// - election safety: at most one leader per term, over the whole run;
+/// - election safety: at most one leader per term, over the whole run, and no node
+///   grants two candidates its vote in one term (even across a crash);
 /// - log matching: an (index, term) pair always names the same entry with the same
 ///   predecessor term, so two logs that share it share the prefix (checked on every
 ///   append, and on whole logs with `checkLogMatching(_:)`);
@@ -43,6 +44,12 @@ public struct InvariantChecker: Sendable {
     /// Digest of the applied sequence through each index (`[0]` is the empty sequence).
     private var historyDigests: [StableDigest] = [StableDigest()]
     private var leaderByTerm: [Term: NodeID] = [:]
+    private struct VoterTerm: Hashable {
+        var voter: NodeID
+        var term: Term
+    }
+
+    private var votes: [VoterTerm: NodeID] = [:]
     private var appended: [IndexTerm: AppendedRecord] = [:]
     private var stateMachines: [NodeID: AppliedStateMachine] = [:]
     private var commitIndex: [NodeID: LogIndex] = [:]
@@ -109,6 +116,18 @@ public struct InvariantChecker: Sendable {
             }
             index = index.advanced(by: 1)
         }
+    }
+
+    /// Observes `voter` granting its vote to `candidate` in `term` (a granted
+    /// RequestVote response leaving the voter; pre-votes do not count).
+    /// - Throws: `.doubleVote` if it granted another candidate the same term before,
+    ///   in this life or an earlier one.
+    public mutating func observeVoteGranted(_ voter: NodeID, term: Term, candidate: NodeID) throws(InvariantViolation) {
+        let key = VoterTerm(voter: voter, term: term)
+        if let earlier = votes[key], earlier != candidate {
+            throw .doubleVote(voter: voter, term: term, candidates: [earlier, candidate].sorted())
+        }
+        votes[key] = candidate
     }
 
     // MARK: - Log matching

@@ -6,6 +6,9 @@ public import RaftCore
 public enum InvariantViolation: Error, Hashable, Sendable, CustomStringConvertible {
     /// Election safety (§5.2): two different leaders were seen in the same term.
     case electionSafety(term: Term, leaders: [NodeID])
+    /// A node granted its vote to two candidates in one term (Figure 2: `votedFor`
+    /// MUST be durable), typically because a vote did not survive a crash.
+    case doubleVote(voter: NodeID, term: Term, candidates: [NodeID])
     /// Log matching (§5.3): two logs hold an entry with the same index and term but
     /// differ at or before it.
     case logMatching(index: LogIndex, term: Term, detail: String)
@@ -29,6 +32,7 @@ public enum InvariantViolation: Error, Hashable, Sendable, CustomStringConvertib
     public var property: String {
         switch self {
         case .electionSafety: "election safety"
+        case .doubleVote: "one vote per term"
         case .logMatching: "log matching"
         case .leaderCompleteness: "leader completeness"
         case .stateMachineSafety: "state-machine safety"
@@ -42,6 +46,8 @@ public enum InvariantViolation: Error, Hashable, Sendable, CustomStringConvertib
         switch self {
         case let .electionSafety(term, leaders):
             "\(property): leaders \(leaders.map(\.description).joined(separator: ", ")) in \(term)"
+        case let .doubleVote(voter, term, candidates):
+            "\(property): \(voter) voted for \(candidates.map(\.description).joined(separator: " and ")) in \(term)"
         case let .logMatching(index, term, detail):
             "\(property): at \(index)/\(term): \(detail)"
         case let .leaderCompleteness(leader, term, index, detail):

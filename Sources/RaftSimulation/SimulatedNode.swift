@@ -43,8 +43,8 @@ public struct SimulatedNode: Sendable {
     /// The node's log as the invariant checker sees it.
     public var log: NodeLog? {
         guard let core else { return nil }
-        let snapshotIndex = disk.snapshotIndex
-        let snapshotTerm = disk.snapshot?.metadata.term ?? .zero
+        let snapshotIndex = core.snapshotIndex
+        let snapshotTerm = core.term(at: snapshotIndex) ?? disk.snapshot?.metadata.term ?? .zero
         let last = core.lastIndex
         let entries = last > snapshotIndex ? core.entries(in: snapshotIndex.advanced(by: 1)...last) : []
         return NodeLog(snapshotIndex: snapshotIndex, snapshotTerm: snapshotTerm, entries: entries)

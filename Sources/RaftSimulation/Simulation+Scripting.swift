@@ -14,8 +14,6 @@ extension Simulation {
         for position in nodes.indices {
             guard let disk = disks[nodes[position].id] else { continue }
             nodes[position].disk = disk
-            nodes[position].core = nil
-            checker = InvariantChecker()
             buildCore(position)
         }
     }

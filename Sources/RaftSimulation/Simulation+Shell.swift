@@ -65,12 +65,16 @@ extension Simulation {
     }
 
     /// Puts messages on the wire, grouped by receiver so that the order of a core's
-    /// internal sets cannot leak into the run (per-receiver order is kept).
-    mutating func send(_ messages: [PeerMessage]) {
+    /// internal sets cannot leak into the run (per-receiver order is kept). Granted
+    /// votes are shown to the checker as they leave.
+    mutating func send(_ messages: [PeerMessage]) throws(InvariantViolation) {
         guard !messages.isEmpty else { return }
         let ordered = messages.count == 1 ? messages
             : messages.enumerated().sorted { ($0.element.to, $0.offset) < ($1.element.to, $1.offset) }.map(\.element)
         for message in ordered {
+            if case .requestVoteResponse(granted: true) = message.body {
+                try checker.observeVoteGranted(message.from, term: message.term, candidate: message.to)
+            }
             switch network.send(message, now: now) {
             case .queued(copies: 1):
                 break
@@ -118,7 +122,11 @@ extension Simulation {
                 throw .invariant(.shellContract(node: id, detail: "takeReady never runs dry"))
             }
             // 1. Messages that need nothing durable.
-            send(ready.messages)
+            do throws(InvariantViolation) {
+                try send(ready.messages)
+            } catch {
+                throw .invariant(error)
+            }
             if faultsEnabled, random.chance(options.faults.crashBeforePersistProbability) {
                 crash(position, lostReady: true, downFor: random.int(in: options.faults.downTicks))
                 return
@@ -141,7 +149,18 @@ extension Simulation {
                     nodes[position].disk.persist(hardState)
                 }
                 // 4. Messages that promise durability.
-                send(ready.messagesAfterPersist)
+                try send(ready.messagesAfterPersist)
+                let grantedVote = ready.messagesAfterPersist.contains {
+                    if case .requestVoteResponse(granted: true) = $0.body { return true } else { return false }
+                }
+                let rebootChance = grantedVote ? options.faults.quickRebootAfterVoteProbability
+                    : options.faults.quickRebootProbability
+                if faultsEnabled, random.chance(rebootChance) {
+                    // Dies after keeping its promises but before applying: a quick reboot.
+                    crash(position, lostReady: false, downFor: random.int(in: options.faults.quickRebootTicks))
+                    statistics.quickReboots += 1
+                    return
+                }
                 // 5. Apply.
                 for entry in ready.committedEntries { try apply(entry, at: position) }
             } catch {

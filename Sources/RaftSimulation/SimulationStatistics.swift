@@ -10,6 +10,8 @@ public struct SimulationStatistics: Hashable, Sendable {
     public var crashes = 0
     /// See `crashes`.
     public var crashesBeforePersist = 0
+    /// Crashes right after persisting a Ready, with a reboot within a few ticks.
+    public var quickReboots = 0
     /// Partitions started.
     public var partitions = 0
     /// Client proposals accepted and acknowledged.
@@ -38,6 +40,7 @@ extension SimulationStatistics: CustomStringConvertible {
         elections += other.elections
         crashes += other.crashes
         crashesBeforePersist += other.crashesBeforePersist
+        quickReboots += other.quickReboots
         partitions += other.partitions
         proposed += other.proposed
         acknowledged += other.acknowledged
@@ -49,7 +52,7 @@ extension SimulationStatistics: CustomStringConvertible {
 
     public var description: String {
         "delivered \(delivered), lost \(lost), elections \(elections), crashes \(crashes) "
-            + "(\(crashesBeforePersist) before persist), partitions \(partitions), proposed \(proposed), "
+            + "(\(crashesBeforePersist) before persist, \(quickReboots) quick reboots after persist), partitions \(partitions), proposed \(proposed), "
             + "acknowledged \(acknowledged), membership changes \(membershipChanges), transfers \(transfers), "
             + "compactions \(compactions), snapshots installed \(snapshotsInstalled)"
     }

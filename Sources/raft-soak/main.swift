@@ -36,11 +36,18 @@ struct SoakArguments {
     }
 }
 
+/// Prints a line and flushes it at once, so progress shows up in a redirected log.
+func report(_ line: String) {
+    print(line)
+    fflush(nil)
+}
+
 let arguments = SoakArguments(CommandLine.arguments)
 let clock = ContinuousClock()
 let started = clock.now
 var failures: [String] = []
 var totals = SimulationStatistics()
+var runsDigest = StableDigest()
 var ticks = 0
 var ran: UInt64 = 0
 var lastReport = started
@@ -54,16 +61,17 @@ seeds: for seed in arguments.start..<(arguments.start + arguments.seeds) {
     }) {
     case let .success(summary):
         totals.add(summary.statistics)
+        runsDigest.combine(summary.digest.value)
         ticks += summary.ticks
     case let .failure(failure):
         failures.append("voters=\(voters) SIM_SEED=\(seed): \(failure.reason)")
-        print("FAILURE voters=\(voters)\n\(failure)\n")
+        report("FAILURE voters=\(voters)\n\(failure)\n")
         if arguments.stopOnFailure { break seeds }
     }
     if clock.now - lastReport > .seconds(30) {
         lastReport = clock.now
         let done = seed - arguments.start + 1
-        print("progress: \(done) seeds, \(failures.count) failures, \(clock.now - started)")
+        report("progress: \(done) seeds, \(failures.count) failures, \(clock.now - started)")
     }
 }
 
@@ -71,6 +79,7 @@ let elapsed = clock.now - started
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 print("seeds \(arguments.start)..<\(arguments.start + ran): \(failures.count) failures, \(ticks) ticks in passing runs")
 print("totals over passing runs: \(totals)")
+print("digest of passing runs: \(runsDigest) (same seeds and build => same digest, in any process)")
 print("elapsed \(elapsed), \(Double(ran) / max(seconds, 0.001)) seeds/s")
 for failure in failures { print(failure) }
 exit(failures.isEmpty ? 0 : 1)

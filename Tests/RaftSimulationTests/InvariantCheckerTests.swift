@@ -155,4 +155,15 @@ struct InvariantCheckerTests {
             try checker.recordAcknowledged(command: [99], index: LogIndex(1), term: Term(1))
         }
     }
+
+    @Test("a node voting for two candidates in one term is caught (Figure 2: votedFor is durable)")
+    func doubleVote() throws {
+        var checker = InvariantChecker()
+        try checker.observeVoteGranted(n3, term: Term(5), candidate: n1)
+        try checker.observeVoteGranted(n3, term: Term(5), candidate: n1)   // a resent grant: fine
+        try checker.observeVoteGranted(n3, term: Term(6), candidate: n2)   // a new term: fine
+        #expect(throws: InvariantViolation.doubleVote(voter: n3, term: Term(5), candidates: [n1, n2])) {
+            try checker.observeVoteGranted(n3, term: Term(5), candidate: n2)
+        }
+    }
 }

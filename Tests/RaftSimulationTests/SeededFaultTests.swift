@@ -10,31 +10,35 @@ import Testing
 struct SeededFaultTests {
     /// Ticks of faults per seed, tuned so the CI profile stays under 3 minutes in a
     /// debug build on 2 cores.
-    static let faultTicks = 600
+    static let faultTicks = 500
 
-    static func run(_ batch: SimulationSeeds.Batch, options: SimulationOptions) {
+    static func run(_ batch: SimulationSeeds.Batch, options: SimulationOptions, test: String) {
         let run = SimulationRun(options: options, faultTicks: faultTicks)
         for seed in batch.seeds {
             do {
                 _ = try run.run(seed: seed)
             } catch {
-                Issue.record("voters=\(options.voters) learners=\(options.learners)\n\(error)")
+                Issue.record("""
+                    voters=\(options.voters) learners=\(options.learners); replay with
+                    SIM_SEED=\(seed) swift test --filter "SeededFaultTests/\(test)"
+                    \(error)
+                    """)
             }
         }
     }
 
     @Test("3 voters stay safe and live under mixed faults", arguments: SimulationSeeds.batches(ciCount: 200))
     func threeVoters(batch: SimulationSeeds.Batch) {
-        Self.run(batch, options: SimulationOptions(voters: 3))
+        Self.run(batch, options: SimulationOptions(voters: 3), test: "threeVoters")
     }
 
     @Test("5 voters and a learner stay safe and live under mixed faults", arguments: SimulationSeeds.batches(ciCount: 200))
     func fiveVoters(batch: SimulationSeeds.Batch) {
-        Self.run(batch, options: SimulationOptions(voters: 5, learners: 1))
+        Self.run(batch, options: SimulationOptions(voters: 5, learners: 1), test: "fiveVoters")
     }
 
     @Test("7 voters stay safe and live under mixed faults", arguments: SimulationSeeds.batches(ciCount: 100))
     func sevenVoters(batch: SimulationSeeds.Batch) {
-        Self.run(batch, options: SimulationOptions(voters: 7))
+        Self.run(batch, options: SimulationOptions(voters: 7), test: "sevenVoters")
     }
 }
