@@ -21,6 +21,7 @@ public enum LogStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The store was closed, or stopped after an earlier disk error.
     case closed
 
+    /// A one-line, human-readable rendering for logs and error output.
     public var description: String {
         switch self {
         case .compacted(let requested, let first):

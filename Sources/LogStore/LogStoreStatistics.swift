@@ -12,4 +12,6 @@ public struct LogStoreStatistics: Sendable, Hashable {
     public var entriesAppended: UInt64
     /// Wall-clock nanoseconds the writer thread spent inside `fdatasync`.
     public var syncNanoseconds: UInt64
+    /// Wall-clock nanoseconds the writer thread spent waiting for work (queue empty).
+    public var idleNanoseconds: UInt64
 }

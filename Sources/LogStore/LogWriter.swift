@@ -1,19 +1,27 @@
 import RaftCore
 import Synchronization
 
-/// The single thread that mutates segment files: group commit lives here.
+/// The two threads behind a `LogStore`: group commit lives here.
 ///
-/// Loop: take every queued write, perform them in order (coalescing the bytes of all
-/// appends into one `pwrite` per segment), `fdatasync` each touched segment once,
-/// fsync the directory if files were created or deleted, then complete every ticket of
-/// the batch. Writes that arrive while a sync is in flight wait in the queue and form
-/// the next batch, so N concurrent writers share one fsync.
+/// The *writer* thread is the only one that mutates segment files. It takes every
+/// queued write, performs them in order (coalescing the bytes of all appends into one
+/// `pwrite` per segment) and hands the batch to the *syncer* thread. The syncer takes
+/// every batch handed over while its previous sync ran, calls `fdatasync` once per
+/// touched segment, fsyncs the directory if files were created or deleted, and completes
+/// the batches' tickets. The writer therefore writes batch k+1 while batch k is being
+/// synced, and N concurrent writers share each fsync.
+///
+/// Ordering the syncer cannot provide is done synchronously on the writer thread: a
+/// sealed segment is synced before the next one is created, and a suffix cut is synced
+/// before new records overwrite it.
 ///
 /// NB: `@unchecked Sendable` is sound because every `var` below is touched only by the
-/// writer thread (after `start()`); other threads reach the writer only through
-/// `queue` (locked) and `shared` (a Mutex).
+/// writer thread; the syncer touches only `syncQueue` (locked), `shared` (a Mutex), the
+/// atomic counters and the immutable `directory`.
 final class LogWriter: @unchecked Sendable {
     let queue = WorkQueue<LogWrite>()
+    /// Batches written by the writer thread, waiting for the syncer thread.
+    private let syncQueue = WorkQueue<SyncRequest>()
     private let directory: String
     private let options: LogStoreOptions
     private let shared: LockedLogState
@@ -37,6 +45,7 @@ final class LogWriter: @unchecked Sendable {
     let bytesWritten = Atomic<UInt64>(0)
     let entriesAppended = Atomic<UInt64>(0)
     let syncNanoseconds = Atomic<UInt64>(0)
+    let idleNanoseconds = Atomic<UInt64>(0)
 
     var statistics: LogStoreStatistics {
         LogStoreStatistics(batches: batchCount.load(ordering: .relaxed),
@@ -44,7 +53,8 @@ final class LogWriter: @unchecked Sendable {
                            directorySyncs: directorySyncCount.load(ordering: .relaxed),
                            bytesWritten: bytesWritten.load(ordering: .relaxed),
                            entriesAppended: entriesAppended.load(ordering: .relaxed),
-                           syncNanoseconds: syncNanoseconds.load(ordering: .relaxed))
+                           syncNanoseconds: syncNanoseconds.load(ordering: .relaxed),
+                           idleNanoseconds: idleNanoseconds.load(ordering: .relaxed))
     }
 
     init(directory: String, options: LogStoreOptions, shared: LockedLogState) {
@@ -54,13 +64,19 @@ final class LogWriter: @unchecked Sendable {
         self.writePosition = shared.mutex.withLock { $0.segments.last?.endOffset ?? 0 }
     }
 
-    func start() { startDetachedThread { self.run() } }
+    func start() {
+        startDetachedThread { self.runSyncer() }
+        startDetachedThread { self.run() }
+    }
 
     private func run() {
         var running = true
         while running {
+            let idleStart = ContinuousClock.now
             var batch = queue.takeAll()
+            idleNanoseconds.add(Self.nanoseconds(since: idleStart), ordering: .relaxed)
             batchCount.add(1, ordering: .relaxed)
+            if failure == nil, let stopped = shared.mutex.withLock({ $0.failure }) { failure = stopped }  // the syncer failed
             var done: [DurabilityTicket] = []
             var closing: [DurabilityTicket] = []
             var position = 0
@@ -93,15 +109,59 @@ final class LogWriter: @unchecked Sendable {
                     done.append(write.ticket)
                 } catch {
                     stop(error)
+                    failure = error
                     write.ticket.complete(.failure(error))
                 }
             }
             do throws(LogStoreError) {
-                try syncEverything()
-                for ticket in done { ticket.complete(.success(())) }
+                try flushPending()
             } catch {
                 stop(error)
+                failure = error
                 for ticket in done { ticket.complete(.failure(error)) }
+                done.removeAll()
+            }
+            // The syncer makes this batch durable while the next one is being written.
+            syncQueue.push(SyncRequest(files: Array(dirty.values), directory: directoryDirty, tickets: done, closing: closing))
+            dirty.removeAll(keepingCapacity: true)
+            directoryDirty = false
+            running = closing.isEmpty
+        }
+        // Anything queued behind the close fails; later pushes are refused by the queue.
+        for write in queue.closeAndDrain() { write.ticket.complete(.failure(.closed)) }
+    }
+
+    /// The syncer thread: one `fdatasync` per file for every request that queued up
+    /// while the previous sync ran (the group commit), then the directory, then the
+    /// tickets. Every request was queued after its `pwrite` finished, so a sync that
+    /// starts afterwards covers it.
+    private func runSyncer() {
+        var running = true
+        while running {
+            let requests = syncQueue.takeAll()
+            var files: [ObjectIdentifier: SegmentFile] = [:]
+            var directory = false
+            for request in requests {
+                for file in request.files { files[ObjectIdentifier(file)] = file }
+                directory = directory || request.directory
+            }
+            let tickets = requests.flatMap(\.tickets)
+            let closing = requests.flatMap(\.closing)
+            do throws(LogStoreError) {
+                let start = ContinuousClock.now
+                for file in files.values {
+                    try PosixFile.dataSync(file.descriptor, path: file.path)
+                    dataSyncCount.add(1, ordering: .relaxed)
+                }
+                syncNanoseconds.add(Self.nanoseconds(since: start), ordering: .relaxed)
+                if directory {
+                    try PosixFile.syncDirectory(self.directory)
+                    directorySyncCount.add(1, ordering: .relaxed)
+                }
+                for ticket in tickets { ticket.complete(.success(())) }
+            } catch {
+                stop(error)
+                for ticket in tickets { ticket.complete(.failure(error)) }
             }
             if !closing.isEmpty {
                 shared.mutex.withLock { $0.failure = $0.failure ?? .closed }
@@ -109,14 +169,12 @@ final class LogWriter: @unchecked Sendable {
                 running = false
             }
         }
-        // Anything queued behind the close fails; later pushes are refused by the queue.
-        for write in queue.closeAndDrain() { write.ticket.complete(.failure(.closed)) }
     }
 
-    /// A disk error stops the store for good (STYLE §5: never limp on).
+    /// A disk error stops the store for good (STYLE §5: never limp on). Called by either
+    /// thread; the writer also adopts a failure the syncer recorded at its next round.
     private func stop(_ error: LogStoreError) {
-        failure = error
-        shared.mutex.withLock { $0.failure = error }
+        shared.mutex.withLock { $0.failure = $0.failure.flatMap { $0 == .closed ? nil : $0 } ?? error }
     }
 
     // MARK: - Validation (no I/O)
@@ -305,22 +363,20 @@ final class LogWriter: @unchecked Sendable {
         writePosition = shared.mutex.withLock { $0.segments.last?.endOffset ?? 0 }
     }
 
-    /// Writes pending bytes, then one fdatasync per touched segment and one directory fsync.
-    private func syncEverything() throws(LogStoreError) {
-        try flushPending()
-        let clock = ContinuousClock()
-        let start = clock.now
-        for file in dirty.values {
-            try PosixFile.dataSync(file.descriptor, path: file.path)
-            dataSyncCount.add(1, ordering: .relaxed)
-        }
-        let (seconds, attoseconds) = (clock.now - start).components
-        syncNanoseconds.add(UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000), ordering: .relaxed)
-        dirty.removeAll(keepingCapacity: true)
-        if directoryDirty {
-            try PosixFile.syncDirectory(directory)
-            directorySyncCount.add(1, ordering: .relaxed)
-            directoryDirty = false
-        }
+    private static func nanoseconds(since start: ContinuousClock.Instant) -> UInt64 {
+        let (seconds, attoseconds) = (ContinuousClock.now - start).components
+        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
     }
+}
+
+/// One written batch handed from the writer thread to the syncer thread.
+struct SyncRequest: Sendable {
+    /// Segments the batch wrote to.
+    var files: [SegmentFile]
+    /// Whether the directory changed (segment created or deleted).
+    var directory: Bool
+    /// Completed once the batch is durable.
+    var tickets: [DurabilityTicket]
+    /// Close requests: completed after the last sync, which ends the syncer.
+    var closing: [DurabilityTicket]
 }

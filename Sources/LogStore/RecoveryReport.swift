@@ -36,6 +36,7 @@ public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
     /// The last entry index after recovery.
     public var lastIndex = LogIndex.zero
 
+    /// A one-line, human-readable rendering for logs and error output.
     public var description: String {
         var text = "log recovered: \(segmentsScanned) segment(s), entries \(firstIndex.rawValue)...\(lastIndex.rawValue)"
         if let cut = truncation {

@@ -29,7 +29,9 @@ public final class StateStore: @unchecked Sendable {
     static let appliedIndexKey = Array("applied_index".utf8)
 
     /// Opens (or creates) the database at `path`, creating missing column families.
-    /// Finishes an interrupted snapshot install first (see `SnapshotInstaller`).
+    /// Finishes an interrupted snapshot install first (see `SnapshotInstaller`); a
+    /// staging directory that was not marked complete is discarded, so MUST NOT open a
+    /// store on a path whose snapshot is still being received.
     /// - Parameters:
     ///   - path: the database directory; parents are created if missing.
     ///   - options: column families, blob settings, statistics.

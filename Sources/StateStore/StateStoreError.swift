@@ -19,6 +19,7 @@ public enum StateStoreError: Error, Hashable, Sendable, CustomStringConvertible 
     /// A restore target directory already holds files.
     case restoreTargetNotEmpty(String)
 
+    /// A one-line, human-readable rendering for logs and error output.
     public var description: String {
         switch self {
         case .rocksdb(let message): return "rocksdb: \(message)"

@@ -8,18 +8,20 @@ struct SnapshotTransferTests {
     let metadata = SnapshotMetadata(index: LogIndex(80), term: Term(3), membership: Membership(voters: [NodeID(1), NodeID(2), NodeID(3)], learners: [NodeID(4)]))
 
     /// A leader store at index 80, its snapshot, and a follower store with older, different state.
-    private func setUp() throws -> (TemporaryDirectory, StoredSnapshot, String) {
-        let dir = TemporaryDirectory("snapshot")
-        let leader = try openStore(dir.file("leader/db"))
+    /// The leader and the follower live in different temporary directories.
+    private func setUp() throws -> ((TemporaryDirectory, TemporaryDirectory), StoredSnapshot, String) {
+        let leaderDir = TemporaryDirectory("leader")
+        let dir = TemporaryDirectory("follower")
+        let leader = try openStore(leaderDir.file("db"))
         try fill(leader, entries: 1...80, bodySize: 3000)
-        let snapshot = try StoredSnapshot.create(from: leader, metadata: metadata, in: dir.file("leader/snapshots/80"))
+        let snapshot = try StoredSnapshot.create(from: leader, metadata: metadata, in: leaderDir.file("snapshots/80"))
         let followerPath = dir.file("follower/db")
         let follower = try openStore(followerPath)
         try fill(follower, entries: 1...5, bodySize: 10)
         var extra = WriteBatch()
         extra.put(bytes("stale"), for: bytes("only-on-follower"), in: "queue")
         try follower.apply(batch: extra, appliedIndex: LogIndex(6))
-        return (dir, snapshot, followerPath)
+        return ((leaderDir, dir), snapshot, followerPath)
     }
 
     @Test("a snapshot streamed as chunks installs on another store and reopens at its index")
@@ -100,8 +102,8 @@ struct SnapshotTransferTests {
 
     @Test("an interrupted swap is completed (or rolled back) when the store next opens")
     func interruptedSwapRecovered() throws {
-        let (dir, snapshot, followerPath) = try setUp()
-        _ = dir
+        let (dirs, snapshot, followerPath) = try setUp()
+        let dir = dirs.1
         // Simulate a crash after staging was marked complete and data → data.old was renamed.
         try FileManager.default.copyItem(atPath: snapshot.directory, toPath: followerPath + ".incoming")
         _ = FileManager.default.createFile(atPath: followerPath + ".incoming/HERALD-INSTALL-COMPLETE", contents: Data())

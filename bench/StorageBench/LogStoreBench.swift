@@ -52,7 +52,8 @@ struct LogStoreBench {
         let label = "LogStore, \(writers) writer(s) × \(entriesPerAppend) entr\(entriesPerAppend == 1 ? "y" : "ies")/append"
         return BenchRow(label: label, records: appended, bytes: Int(statistics.bytesWritten),
                         syncs: Int(statistics.dataSyncs), seconds: elapsed,
-                        syncBusy: Double(statistics.syncNanoseconds) / 1e9 / elapsed)
+                        syncBusy: Double(statistics.syncNanoseconds) / 1e9 / elapsed,
+                        writerIdle: Double(statistics.idleNanoseconds) / 1e9 / elapsed)
     }
 }
 
