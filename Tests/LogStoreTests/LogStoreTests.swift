@@ -155,6 +155,9 @@ struct LogStoreTests {
             try await group.waitForAll()
         }
         #expect(store.lastIndex == LogIndex(800))
+        // Group commit: the 800 appends shared writer rounds and fsyncs.
+        #expect(store.statistics.batches < 800)
+        #expect(store.statistics.entriesAppended == 800)
         let all = try store.entries(from: LogIndex(1), to: LogIndex(801))
         #expect(all == makeEntries(1...800, size: 64))
     }
