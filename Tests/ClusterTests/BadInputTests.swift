@@ -107,7 +107,7 @@ struct BadInputTests {
                     _ = try ProducerRequest.decode(Frame(kind: frame.kind, payload: ByteBuffer(bytes: frame.payload)))
                     prediction = nil  // decodes: answered like any request
                 } catch {
-                    if case .unknownKind = error { prediction = Contract.unknownRequest } else { prediction = Contract.malformedRequest }
+                    if case .unknownKind? = error as? WireError { prediction = Contract.unknownRequest } else { prediction = Contract.malformedRequest }
                 }
                 guard frame.payload.count >= 8 else {
                     shortPayloads += 1
