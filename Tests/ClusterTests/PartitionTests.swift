@@ -87,11 +87,13 @@ struct PartitionTests {
         // Sent only after the cut is in place, so any acknowledgement is a minority commit.
         let minorityRequests = 24
         let outcomes = MinorityOutcomes()
-        let minorityConfiguration = HeraldClientConfiguration(requestTimeout: .seconds(4), connectTimeout: .seconds(1),
+        // NB: the timeout is longer than the step-down bound below, so every request gets an
+        // answer from the node (unavailable or outcomeUnknown), never the client's timeout.
+        let minorityConfiguration = HeraldClientConfiguration(requestTimeout: .seconds(8), connectTimeout: .seconds(1),
                                                               initialReconnectDelay: .milliseconds(50),
                                                               maxReconnectDelay: .milliseconds(200))
         let minorityAddresses = cluster.producerAddresses(only: minority.sorted())
-        let minorityRun = Task {
+        let minorityRun = Task { () async throws -> Void in
             try await HeraldClient.withClient(addresses: minorityAddresses, configuration: minorityConfiguration) { client in
                 // Two waves: while the old leader may still think it leads, and after it stepped down.
                 for wave in 0..<2 {
@@ -104,6 +106,7 @@ struct PartitionTests {
                                     outcomes.acks.withLock { $0.append("\(key) → \(ack.id) at \(ack.term)/\(ack.index)") }
                                 } catch {
                                     outcomes.errors.withLock { $0.append("\(error)") }
+                                    if (error as? HeraldClientError)?.code != .refused { outcomes.unanswered.withLock { $0.append("\(key): \(error)") } }
                                 }
                             }
                         }
@@ -131,6 +134,9 @@ struct PartitionTests {
         try await minorityRun.value
         #expect(outcomes.acks.withLock { $0 }.isEmpty, "the minority acknowledged: \(outcomes.acks.withLock { $0 })")
         #expect(outcomes.errors.withLock { $0.count } == minorityRequests)
+        // A leader that steps down answers its pending proposals (outcomeUnknown) at once.
+        #expect(outcomes.unanswered.withLock { $0 }.isEmpty,
+                "the minority left requests unanswered: \(outcomes.unanswered.withLock { $0 }.prefix(5))")
 
         // Heal: the old side rejoins, and everything acknowledged anywhere is there exactly once.
         proxy.heal()
@@ -170,4 +176,6 @@ struct PartitionTests {
 private final class MinorityOutcomes: Sendable {
     let acks = Mutex<[String]>([])
     let errors = Mutex<[String]>([])
+    /// Errors that did not come from the node (timeouts, lost connections).
+    let unanswered = Mutex<[String]>([])
 }
