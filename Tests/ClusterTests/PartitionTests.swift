@@ -131,6 +131,12 @@ struct PartitionTests {
             #expect(cluster.role(node) != "leader", "minority node \(node) leads\n\(cluster.convergenceReport())")
         }
 
+        // The proxy really separates the sides: dials across the cut are refused, and no
+        // connection across it is alive.
+        #expect(proxy.refusedCount > 0)
+        let crossing = proxy.livePairs.filter { minority.contains($0.0) != minority.contains($0.1) }
+        #expect(crossing.isEmpty, "connections across the cut: \(crossing)")
+
         try await minorityRun.value
         #expect(outcomes.acks.withLock { $0 }.isEmpty, "the minority acknowledged: \(outcomes.acks.withLock { $0 })")
         #expect(outcomes.errors.withLock { $0.count } == minorityRequests)
@@ -166,7 +172,7 @@ struct PartitionTests {
             }
         }
         print("partition/minority: \(acked.count) acknowledged, old leader stepped down after \(stepDownAfter), "
-              + "minority errors \(Set(outcomes.errors.withLock { $0 }).sorted().prefix(4)), "
+              + "minority errors \(Set(outcomes.errors.withLock { $0 }.map { $0.prefix { $0 != ":" } }).sorted()), "
               + "\(proxy.refusedCount) peer connections refused, "
               + "converged at \(converged!)")
     }
