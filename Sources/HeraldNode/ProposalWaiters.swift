@@ -25,12 +25,15 @@ struct ProposalWaiters<Outcome: Sendable> {
         }
     }
 
-    /// Fails every waiter whose term is not `term` (leadership was lost).
-    mutating func failAll(except term: Term) {
-        for (index, waiter) in byIndex where waiter.term != term {
+    /// Fails every waiter with `outcomeUnknown`: this node stopped leading, so it will
+    /// not learn their outcome in time. NB: not only waiters of older terms — a
+    /// check-quorum step-down keeps the term, and its proposals would otherwise wait
+    /// until the partition heals (their entries may still commit, hence "unknown").
+    mutating func failAllOutcomeUnknown() {
+        for (index, waiter) in byIndex {
             waiter.continuation.resume(throwing: ProposeFailure.outcomeUnknown(term: waiter.term, index: index))
-            byIndex.removeValue(forKey: index)
         }
+        byIndex.removeAll()
     }
 
     /// Fails every waiter.

@@ -163,7 +163,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             }
             if let soft = ready.softState {
                 logger.info("raft role changed", metadata: ["role": "\(soft.role.rawValue)", "leader": "\(soft.leader.map { "\($0)" } ?? "none")", "term": "\(core.term)"])
-                if soft.role != .leader { waiters.failAll(except: core.term) }
+                if soft.role != .leader { waiters.failAllOutcomeUnknown() }
             }
             core.advance(ready)
         }

@@ -7,7 +7,10 @@ import Synchronization
 final class LocalCluster: Sendable {
     struct Node {
         var id: UInt64
+        /// The peer address in the configuration (the proxy's port when proxied).
         var peerPort: Int
+        /// Where the node really accepts peers (`--peer-listen`) when proxied.
+        var peerListenPort: Int?
         var clientPort: Int
         var httpPort: Int
     }
@@ -15,18 +18,27 @@ final class LocalCluster: Sendable {
     let directory: TemporaryDirectory
     let configPath: String
     let nodes: [Node]
+    /// Sits between every pair of nodes when the cluster was created with `proxied: true`.
+    let proxy: PeerProxy?
     /// NB: `Process` is not Sendable, but each is only signalled and polled here, under the lock.
     private let processes = Mutex<[UInt64: ProcessBox]>([:])
 
     /// Writes the configuration; starts nothing.
-    init(size: Int, name: String = "test", electionTicks: Int = 10, tickMilliseconds: Int = 100) throws {
+    /// - Parameter proxied: route all peer traffic through a `PeerProxy` (so the test can
+    ///   cut the network); otherwise nodes dial each other directly.
+    init(size: Int, name: String = "test", electionTicks: Int = 10, tickMilliseconds: Int = 100,
+         proxied: Bool = false) throws {
         directory = try TemporaryDirectory()
         var nodes: [Node] = []
         for id in 1...size {
-            nodes.append(Node(id: UInt64(id), peerPort: try LocalPorts.free(), clientPort: try LocalPorts.free(),
-                              httpPort: try LocalPorts.free()))
+            nodes.append(Node(id: UInt64(id), peerPort: try LocalPorts.free(),
+                              peerListenPort: try proxied ? LocalPorts.free() : nil,
+                              clientPort: try LocalPorts.free(), httpPort: try LocalPorts.free()))
         }
         self.nodes = nodes
+        proxy = try proxied ? PeerProxy(routes: Dictionary(uniqueKeysWithValues: nodes.map {
+            ($0.id, (proxyPort: $0.peerPort, realPort: $0.peerListenPort!))
+        })) : nil
         let entries = nodes.map { node in
             """
             {"id": \(node.id), "region": "r\(node.id)", "peerAddress": "127.0.0.1:\(node.peerPort)",
@@ -42,6 +54,7 @@ final class LocalCluster: Sendable {
     }
 
     deinit {
+        proxy?.stop()
         for box in processes.withLock({ Array($0.values) }) where box.process.isRunning {
             kill(box.process.processIdentifier, SIGKILL)
             box.process.waitUntilExit()
@@ -61,6 +74,7 @@ final class LocalCluster: Sendable {
         let process = Process()
         process.executableURL = HeraldBinaries.directory.appendingPathComponent("heraldd")
         process.arguments = ["--config", configPath, "--node", "\(id)", "--log-level", "info"]
+            + (node(id).peerListenPort.map { ["--peer-listen", "127.0.0.1:\($0)"] } ?? [])
         process.standardOutput = log
         process.standardError = log
         try process.run()
