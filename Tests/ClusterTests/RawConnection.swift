@@ -38,16 +38,7 @@ final class RawConnection {
         // Short receive slices: `read(until:)` loops on them up to its own deadline.
         var slice = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &slice, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else { throw POSIXError(.ECONNREFUSED) }  // deinit closes fd
+        guard LocalPorts.connectLoopback(fd, port: port) else { throw POSIXError(.ECONNREFUSED) }  // deinit closes fd
     }
 
     deinit { close(fd) }
