@@ -107,9 +107,13 @@ final class ProducerServer: Service, Sendable {
         }
         helloTimer.cancel()
         guard let first else { return }
-        guard let (helloID, hello) = try? ProducerRequest.decode(first), case .hello(let greeting) = hello else {
-            responder.yield(ProducerResponse.error(.helloRequired, detail: "the first frame must be hello")
-                .frame(requestID: ProducerRequest.requestID(in: first)))
+        let decoded = try? ProducerRequest.decode(first)
+        guard let (helloID, hello) = decoded, case .hello(let greeting) = hello else {
+            // A hello whose payload does not decode is malformed; anything else is not a hello.
+            let response = first.kind == ProducerFrameKind.hello.rawValue && decoded == nil
+                ? ProducerResponse.error(.malformedRequest, detail: "the hello does not decode")
+                : ProducerResponse.error(.helloRequired, detail: "the first frame must be hello")
+            responder.yield(response.frame(requestID: ProducerRequest.requestID(in: first)))
             return
         }
         guard greeting.version == ProducerLimits.version else {
