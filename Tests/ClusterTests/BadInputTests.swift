@@ -43,7 +43,7 @@ struct BadInputTests {
                 let count = Int.random(in: 16...1024, using: &random)
                 return random.bytes(count)
             }
-            let outcomes = try await blocking { try Self.sendAndWatch(port: port, garbage) }
+            let outcomes = try await blocking { try Self.sendAndWatch(garbage.map { (port, $0) }) }
             for (seed, (bytes, outcome)) in zip(seeds, zip(garbage, outcomes)) {
                 let expected = Self.expectedBeforeHello(bytes)
                 let context = "seed \(seed): \(bytes.prefix(8)) expected \(expected), got \(outcome.frames) closed=\(outcome.closed) after \(outcome.elapsed)"
@@ -292,14 +292,15 @@ struct BadInputTests {
         let (cluster, leader) = try startedCluster(name: "members", electionTicks: 30)
         let term = try #require(cluster.status(leader)?["term"] as? Int)
         try await withSteadyProducer(cluster, at: leader) {
+            // Every case on every node at once, so the hello timeouts run out together.
+            var cases: [PeerCase] = []
             for node in cluster.nodes {
-                let port = node.peerPort
                 let other = cluster.nodes.first { $0.id != node.id }!.id
-                let seeds = Array(UInt64(100)..<108)
-                let garbage = seeds.map { seed -> [UInt8] in
+                for seed in UInt64(100)..<108 {
                     var random = SeededGenerator(seed: seed)
                     let count = Int.random(in: 16...1024, using: &random)
-                    return random.bytes(count)
+                    cases.append(PeerCase(node: node.id, port: node.peerPort, name: "garbage seed \(seed)",
+                                          bytes: random.bytes(count), refusal: nil, crafted: false))
                 }
                 let crafted: [(String, [UInt8], String?)] = [
                     ("length 0x7FFFFFFF", RawFrames.lengthPrefix(0x7FFF_FFFF) + [1, 0, 1], nil),
@@ -316,21 +317,23 @@ struct BadInputTests {
                      "this is node"),
                     ("hello cut short", Array(RawFrames.peerHello(clusterName: "members", from: other, to: node.id).bytes.dropLast(9)), nil),
                 ]
-                let outcomes = try await blocking { try Self.sendAndWatch(port: port, garbage + crafted.map(\.1)) }
-                for (index, outcome) in outcomes.enumerated() {
-                    let name = index < garbage.count ? "garbage seed \(seeds[index])" : crafted[index - garbage.count].0
-                    let context = "node \(node.id), \(name): \(outcome.frames) closed=\(outcome.closed) after \(outcome.elapsed)"
-                    #expect(outcome.closed, "still open: \(context)")
-                    // The only thing a peer port says to a stranger is a refusal.
-                    #expect(outcome.frames.allSatisfy { $0.kind == Contract.peerRefused }, "\(context)")
-                    if index >= garbage.count {
-                        let reason = crafted[index - garbage.count].2
-                        #expect(outcome.frames.map(\.kind) == (reason == nil ? [] : [Contract.peerRefused]), "\(context)")
-                        if let reason {
-                            #expect(outcome.frames.first.map { String(decoding: $0.payload, as: UTF8.self) }?.contains(reason) == true,
-                                    "\(context)")
-                        }
-                    }
+                for (name, bytes, refusal) in crafted {
+                    cases.append(PeerCase(node: node.id, port: node.peerPort, name: name, bytes: bytes, refusal: refusal,
+                                          crafted: true))
+                }
+            }
+            let inputs = cases.map { ($0.port, $0.bytes) }
+            let outcomes = try await blocking { try Self.sendAndWatch(inputs) }
+            for (peerCase, outcome) in zip(cases, outcomes) {
+                let context = "node \(peerCase.node), \(peerCase.name): \(outcome.frames) closed=\(outcome.closed) after \(outcome.elapsed)"
+                #expect(outcome.closed, "still open: \(context)")
+                // The only thing a peer port says to a stranger is a refusal.
+                #expect(outcome.frames.allSatisfy { $0.kind == Contract.peerRefused }, "\(context)")
+                guard peerCase.crafted else { continue }
+                #expect(outcome.frames.map(\.kind) == (peerCase.refusal == nil ? [] : [Contract.peerRefused]), "\(context)")
+                if let reason = peerCase.refusal {
+                    #expect(outcome.frames.first.map { String(decoding: $0.payload, as: UTF8.self) }?.contains(reason) == true,
+                            "\(context)")
                 }
             }
         }
@@ -374,11 +377,23 @@ extension BadInputTests {
         var elapsed: Duration
     }
 
+    /// One bad input for a peer port, and what must answer it.
+    struct PeerCase {
+        var node: UInt64
+        var port: Int
+        var name: String
+        var bytes: [UInt8]
+        /// Text of the refusal frame expected before the close; nil: a close alone.
+        var refusal: String?
+        /// Crafted (its answer is known exactly) rather than random garbage.
+        var crafted: Bool
+    }
+
     /// Opens one connection per entry, sends each its bytes, then reads every connection
     /// until the node closes it or 20 s pass.
-    static func sendAndWatch(port: Int, _ inputs: [[UInt8]]) throws -> [Watched] {
+    static func sendAndWatch(_ inputs: [(port: Int, bytes: [UInt8])]) throws -> [Watched] {
         let start = ContinuousClock.now
-        let connections = try inputs.map { bytes in
+        let connections = try inputs.map { port, bytes in
             let connection = try RawConnection(port: port)
             connection.sendAll(bytes)
             return connection
