@@ -35,13 +35,22 @@ struct BadInputTests {
         let (cluster, leader) = try startedCluster()
         let port = cluster.node(leader).clientPort
         try await withSteadyProducer(cluster, at: leader) {
-            // Raw garbage as the first bytes of a connection. All connections are opened
-            // first, so the ones the hello timer must close wait out that timer together.
-            let seeds = Array(UInt64(0)..<16)
+            // Garbage as the first bytes of a connection: raw (seeds 0-15; nearly always an
+            // absurd length), and with a length prefix that fits inside it (seeds 16-31: a
+            // whole frame of random kind and payload). All connections are opened first, so
+            // the ones the hello timer must close wait out that timer together.
+            let seeds = Array(UInt64(0)..<32)
             let garbage = seeds.map { seed -> [UInt8] in
                 var random = SeededGenerator(seed: seed)
                 let count = Int.random(in: 16...1024, using: &random)
-                return random.bytes(count)
+                var bytes = random.bytes(count)
+                if seed >= 16 {
+                    if seed % 4 == 0 { bytes[4] = 0x01 }  // some claim to be a hello
+                    var length = WireBytes()
+                    length.u32(UInt32.random(in: 1...UInt32(count - 4), using: &random))
+                    bytes.replaceSubrange(0..<4, with: length.bytes)
+                }
+                return bytes
             }
             let outcomes = try await blocking { try Self.sendAndWatch(garbage.map { (port, $0) }) }
             for (seed, (bytes, outcome)) in zip(seeds, zip(garbage, outcomes)) {
@@ -59,6 +68,9 @@ struct BadInputTests {
                     #expect(outcome.elapsed >= .seconds(9), "closed before the hello timeout: \(context)")
                 }
             }
+
+            let paths = Dictionary(grouping: garbage.map { Self.expectedBeforeHello($0).path }, by: { $0 }).mapValues(\.count)
+            print("garbage before hello: \(paths.sorted { $0.key < $1.key })")
 
             // Framed but random requests on a welcomed connection: each is answered on its
             // own (the frame boundaries are intact), and the connection keeps serving.
@@ -351,6 +363,14 @@ extension BadInputTests {
         case errorThenClose(code: UInt16, requestID: UInt64)
         /// An incomplete frame: the node waits for the rest until the hello timeout.
         case closedByHelloTimer
+
+        /// The outcome without the request id, to count which paths a run took.
+        var path: String {
+            switch self {
+            case .errorThenClose(let code, _): "error \(code)"
+            case .closedByHelloTimer: "hello timer"
+            }
+        }
 
         var description: String {
             switch self {
