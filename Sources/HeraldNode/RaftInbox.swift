@@ -4,7 +4,7 @@ import Synchronization
 /// waiting; the loop takes everything queued at once, so a burst of proposals that
 /// arrived during one fsync is proposed together and made durable by the next one.
 final class RaftInbox<Input: Sendable>: Sendable {
-    private let queued = Mutex<[Input]>([])
+    private let queued = Mutex<(inputs: [Input], closed: Bool)>(([], false))
     /// Yields after posts; the single consumer (the Raft loop) iterates it.
     let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -14,19 +14,29 @@ final class RaftInbox<Input: Sendable>: Sendable {
     }
 
     /// Queues one input and wakes the loop.
-    func post(_ input: Input) {
-        queued.withLock { $0.append(input) }
-        wake.yield()
+    /// - Returns: false once the inbox is closed (the input was not queued).
+    @discardableResult
+    func post(_ input: Input) -> Bool {
+        let accepted = queued.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.inputs.append(input)
+            return true
+        }
+        if accepted { wake.yield() }
+        return accepted
     }
 
     /// Takes everything queued, without waiting.
     func drain() -> [Input] {
-        queued.withLock { inputs in
-            defer { inputs.removeAll(keepingCapacity: true) }
-            return inputs
+        queued.withLock { state in
+            defer { state.inputs.removeAll(keepingCapacity: true) }
+            return state.inputs
         }
     }
 
-    /// Ends `wakeups`, so the loop stops once it has drained.
-    func close() { wake.finish() }
+    /// Refuses further posts and ends `wakeups`, so the loop stops once it has drained.
+    func close() {
+        queued.withLock { $0.closed = true }
+        wake.finish()
+    }
 }

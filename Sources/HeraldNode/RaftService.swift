@@ -2,6 +2,7 @@ public import Logging
 public import LogStore
 public import RaftCore
 public import ServiceLifecycle
+import Synchronization
 
 /// The one owner of a node's `RaftCore`. A single loop takes every queued input
 /// (ticks, peer messages, proposals), steps the core, then works through each
@@ -17,7 +18,6 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         case messages([PeerMessage])
         case unreachable(NodeID)
         case propose([UInt8], CheckedContinuation<Applier.Outcome, any Error>)
-        case status(CheckedContinuation<RaftStatus, Never>)
     }
 
     private let config: RaftConfig
@@ -28,6 +28,8 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
     private let logger: Logger
     private let seed: UInt64
     private let inbox = RaftInbox<Input>()
+    /// The core's state after the latest loop iteration, for status readers.
+    private let published: Mutex<RaftStatus>
     /// Set once the transport exists (it needs `receive` as its delivery callback).
     private let outbound: @Sendable ([PeerMessage]) -> Void
 
@@ -51,6 +53,9 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         self.seed = seed
         self.logger = logger
         self.outbound = send
+        self.published = Mutex(RaftStatus(id: config.id, role: .follower, term: .zero, leader: nil, commitIndex: .zero,
+                                          appliedIndex: applier.appliedIndex, lastIndex: .zero,
+                                          membership: initialMembership))
     }
 
     // MARK: - Inputs (callable from any task)
@@ -66,15 +71,15 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
     /// - Throws: `ProposeFailure`.
     public func propose(_ command: [UInt8]) async throws -> Applier.Outcome {
         try await withCheckedThrowingContinuation { continuation in
-            inbox.post(.propose(command, continuation))
+            if !inbox.post(.propose(command, continuation)) {
+                continuation.resume(throwing: ProposeFailure.shuttingDown)
+            }
         }
     }
 
-    /// This node's Raft state.
+    /// This node's Raft state as of the loop's latest iteration.
     public func status() async -> RaftStatus {
-        await withCheckedContinuation { continuation in
-            inbox.post(.status(continuation))
-        }
+        published.withLock { $0 }
     }
 
     // MARK: - The loop
@@ -89,6 +94,8 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             "applied": "\(applier.appliedIndex)",
         ])
         var waiters = ProposalWaiters<Applier.Outcome>()
+        publish(core)
+        var fatal: (any Error)?
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { [inbox, tickInterval] in
                 while !Task.isCancelled {
@@ -108,11 +115,12 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
                     do {
                         try await processReadies(core: &core, waiters: &waiters)
                     } catch {
-                        logger.critical("storage failure; stopping the node", metadata: ["error": "\(error)"])
-                        waiters.failAll(.shuttingDown)
+                        logger.critical("cannot go on; stopping the node", metadata: ["error": "\(error)"])
+                        fatal = error
                         inbox.close()
                         break
                     }
+                    publish(core)
                 }
             } onGracefulShutdown: { [inbox] in
                 inbox.close()
@@ -122,6 +130,12 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             group.cancelAll()
         }
         await log.close()
+        if let fatal { throw fatal }
+    }
+
+    private func publish(_ core: RaftCore) {
+        let status = Self.status(of: core, applied: applier.appliedIndex)
+        published.withLock { $0 = status }
     }
 
     private func handle(_ input: Input, core: inout RaftCore, waiters: inout ProposalWaiters<Applier.Outcome>) {
@@ -139,8 +153,6 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             } catch {
                 continuation.resume(throwing: ProposeFailure.refused(error))
             }
-        case .status(let continuation):
-            continuation.resume(returning: Self.status(of: core, applied: applier.appliedIndex))
         }
     }
 
@@ -148,8 +160,11 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         while let ready = core.takeReady() {
             outbound(ready.messages)
             if let snapshot = ready.snapshot {
-                // TODO(#4): install the state-store checkpoint carried by the snapshot.
-                try await log.compact(through: snapshot.metadata)
+                // TODO(#5): install the state-store checkpoint a snapshot carries. Until
+                // then a node that needs one stops rather than run with state that does
+                // not match its log (nodes compact nothing yet, so only a node whose
+                // data was lost in a cluster restored from a backup can get here).
+                throw SnapshotInstallUnsupported(index: snapshot.metadata.index)
             }
             if !ready.entries.isEmpty || ready.hardState != nil {
                 try await log.append(ready.entries, hardState: ready.hardState)
@@ -172,7 +187,6 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
     private static func reject(_ input: Input, core: RaftCore) {
         switch input {
         case .propose(_, let continuation): continuation.resume(throwing: ProposeFailure.shuttingDown)
-        case .status(let continuation): continuation.resume(returning: status(of: core, applied: core.appliedIndex))
         case .tick, .messages, .unreachable: break
         }
     }
@@ -180,5 +194,14 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
     private static func status(of core: RaftCore, applied: LogIndex) -> RaftStatus {
         RaftStatus(id: core.id, role: core.role, term: core.term, leader: core.leader, commitIndex: core.commitIndex,
                    appliedIndex: applied, lastIndex: core.lastIndex, membership: core.membership)
+    }
+}
+
+/// A leader sent this node a snapshot, which the node cannot install yet.
+struct SnapshotInstallUnsupported: Error, CustomStringConvertible {
+    var index: LogIndex
+    var description: String {
+        "the leader sent a snapshot at index \(index.rawValue), which this version cannot install; "
+            + "seed this node with `herald backup restore` from a recent backup instead"
     }
 }
