@@ -5,8 +5,14 @@ import Wire
 enum FramedChannel {
     /// Adds the frame decoder and encoder to `channel` and wraps it. MUST be called on
     /// the channel's event loop (inside a bootstrap's channel initializer).
-    static func configure(_ channel: any Channel, maxFrameBytes: Int) throws -> NIOAsyncChannel<Frame, Frame> {
+    /// - Parameter frameDeadline: when set, a frame must arrive whole within this time
+    ///   of its first byte, or the connection is closed.
+    static func configure(_ channel: any Channel, maxFrameBytes: Int,
+                          frameDeadline: TimeAmount? = nil) throws -> NIOAsyncChannel<Frame, Frame> {
         let operations = channel.pipeline.syncOperations
+        if let frameDeadline {
+            try operations.addHandler(FrameDeadlineHandler(limit: frameDeadline))
+        }
         try operations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
         try operations.addHandler(MessageToByteHandler(FrameEncoder()))
         return try NIOAsyncChannel<Frame, Frame>(wrappingChannelSynchronously: channel)

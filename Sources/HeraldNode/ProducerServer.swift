@@ -26,13 +26,16 @@ final class ProducerServer: Service, Sendable {
     private let maxInFlight: Int
     private let maxBufferedBytes: Int
     private let helloTimeout: TimeAmount
+    /// A frame (after its first byte) must arrive whole within this time.
+    private let frameDeadline: TimeAmount
     /// Bytes of request frames being worked on, across all connections.
     private let bufferedBytes = Mutex(0)
 
     init(listenAddress: Endpoint, me: NodeID, handler: ProducerRequestHandler, metrics: NodeMetrics, logger: Logger,
          leader: @escaping @Sendable () async -> NodeID?,
          maxFrameBytes: Int = ProducerLimits.defaultMaxFrameBytes, maxInFlight: Int = ProducerLimits.defaultMaxInFlight,
-         maxBufferedBytes: Int = 256 << 20, helloTimeout: TimeAmount = .seconds(10)) {
+         maxBufferedBytes: Int = 256 << 20, helloTimeout: TimeAmount = .seconds(10),
+         frameDeadline: TimeAmount = .seconds(30)) {
         self.listenAddress = listenAddress
         self.me = me
         self.handler = handler
@@ -43,17 +46,19 @@ final class ProducerServer: Service, Sendable {
         self.maxInFlight = maxInFlight
         self.maxBufferedBytes = maxBufferedBytes
         self.helloTimeout = helloTimeout
+        self.frameDeadline = frameDeadline
     }
 
     func run() async throws {
         let limit = maxFrameBytes
+        let frameDeadline = self.frameDeadline
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: listenAddress.host, port: listenAddress.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try FramedChannel.configure(channel, maxFrameBytes: limit)
+                    try FramedChannel.configure(channel, maxFrameBytes: limit, frameDeadline: frameDeadline)
                 }
             }
         logger.info("producer protocol listening", metadata: ["address": "\(listenAddress)"])

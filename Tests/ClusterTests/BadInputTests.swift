@@ -298,6 +298,38 @@ struct BadInputTests {
         try await expectHealthy(cluster, leader: leader)
     }
 
+    @Test("after hello, a frame trickled one byte at a time is cut off by the 30 s frame deadline")
+    func trickleAfterHello() async throws {
+        let (cluster, leader) = try startedCluster()
+        let port = cluster.node(leader).clientPort
+        try await withSteadyProducer(cluster, at: leader) {
+            let outcome = try await blocking { () -> (welcomed: Bool, sent: Int, closedAfter: Duration?) in
+                let connection = try RawConnection(port: port)
+                connection.sendAll(RawFrames.hello(requestID: 1).bytes)
+                guard case .frame(let welcome) = connection.read(until: .now + .seconds(15)), welcome.kind == 0x81 else {
+                    return (false, 0, nil)
+                }
+                // A 1,000-byte cluster-status frame, one byte every 200 ms: it would take 200 s.
+                let frame = RawFrames.lengthPrefix(1000) + [0x18] + [UInt8](repeating: 0, count: 999)
+                let start = ContinuousClock.now
+                var sent = 0
+                while ContinuousClock.now < start + .seconds(45), sent < frame.count {
+                    guard connection.sendAll([frame[sent]]) else { return (true, sent, start.duration(to: .now)) }
+                    sent += 1
+                    if connection.receiveSlice() == .closed || connection.receiveSlice() == .closed {
+                        return (true, sent, start.duration(to: .now))
+                    }
+                }
+                return (true, sent, nil)
+            }
+            #expect(outcome.welcomed)
+            let closedAfter = try #require(outcome.closedAfter, "not closed within 45 s (\(outcome.sent) bytes sent)")
+            #expect(closedAfter >= .seconds(29), "closed after \(closedAfter), before the frame deadline")
+            #expect(closedAfter <= .seconds(40), "closed only after \(closedAfter)")
+        }
+        try await expectHealthy(cluster, leader: leader)
+    }
+
     @Test("garbage, oversized lengths, strangers and non-members on the peer port are refused or closed")
     func peerPort() async throws {
         // Longer election timeout (3 s): the test checks the leader stays, not how fast elections are.
