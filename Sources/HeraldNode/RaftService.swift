@@ -126,7 +126,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
                 inbox.close()
             }
             waiters.failAll(.shuttingDown)
-            for input in inbox.drain() { Self.reject(input, core: core) }
+            for input in inbox.drain() { Self.reject(input) }
             group.cancelAll()
         }
         await log.close()
@@ -184,7 +184,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         }
     }
 
-    private static func reject(_ input: Input, core: RaftCore) {
+    private static func reject(_ input: Input) {
         switch input {
         case .propose(_, let continuation): continuation.resume(throwing: ProposeFailure.shuttingDown)
         case .tick, .messages, .unreachable: break

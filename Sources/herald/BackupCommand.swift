@@ -132,7 +132,7 @@ struct BackupCommand: AsyncParsableCommand {
             guard let target = config.node(node) else {
                 throw ValidationError("the configuration has no node \(node)")
             }
-            let directory = try BackupCommand.directory(cluster: cluster, node: node, override: from)
+            let directory = try from ?? BackupCommand.directory(config: config, node: node)
             do {
                 let restored = try await NodeRestore.restore(from: directory, id: id, cluster: config, node: target)
                 print("restored backup \(restored.backup.id) into \(config.dataDirectory(of: target)); the node starts after log index \(restored.appliedIndex)")
@@ -146,7 +146,11 @@ struct BackupCommand: AsyncParsableCommand {
     /// The backup directory to use for `node`.
     static func directory(cluster: ClusterOptions, node: UInt64, override: String?) throws -> String {
         if let override { return override }
-        let config = try cluster.loadConfig()
+        return try directory(config: cluster.loadConfig(), node: node)
+    }
+
+    /// The configured backup directory of `node`.
+    static func directory(config: ClusterConfig, node: UInt64) throws -> String {
         guard let target = config.node(node) else { throw ValidationError("the configuration has no node \(node)") }
         guard let directory = config.backupDirectory(of: target) else {
             throw ValidationError("the configuration has no \"backup\" section; pass --from DIR")
