@@ -72,12 +72,19 @@ public struct RaftTimings: Equatable, Sendable {
     public var heartbeatTicks: Int
     /// Ticks without a leader before a follower campaigns; MUST exceed `heartbeatTicks`.
     public var electionTicks: Int
+    /// Applied entries after which a node snapshots its state and compacts its log.
+    public var snapshotEntries: Int
+
+    /// The default for `snapshotEntries`.
+    public static let defaultSnapshotEntries = 100_000
 
     /// Creates timings.
-    public init(tickMilliseconds: Int, heartbeatTicks: Int, electionTicks: Int) {
+    public init(tickMilliseconds: Int, heartbeatTicks: Int, electionTicks: Int,
+                snapshotEntries: Int = RaftTimings.defaultSnapshotEntries) {
         self.tickMilliseconds = tickMilliseconds
         self.heartbeatTicks = heartbeatTicks
         self.electionTicks = electionTicks
+        self.snapshotEntries = snapshotEntries
     }
 }
 

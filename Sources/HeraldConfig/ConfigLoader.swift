@@ -9,7 +9,7 @@ public enum ConfigLoader {
     /// The keys of `backup`.
     static let backupKeys = ["directory", "intervalMinutes", "keep"]
     /// The keys of `raft`.
-    static let raftKeys = ["tickMilliseconds", "heartbeatTicks", "electionTicks"]
+    static let raftKeys = ["tickMilliseconds", "heartbeatTicks", "electionTicks", "snapshotEntries"]
     /// The keys of each `nodes[i]`.
     static let nodeKeys = ["id", "region", "peerAddress", "clientAddress", "httpAddress", "dataDirectory"]
 
@@ -73,7 +73,10 @@ public enum ConfigLoader {
         guard election > heartbeat else {
             throw reader.error("electionTicks", "\(election) must be above raft.heartbeatTicks (\(heartbeat))")
         }
-        return RaftTimings(tickMilliseconds: tick, heartbeatTicks: heartbeat, electionTicks: election)
+        let snapshotEntries = reader.optional("snapshotEntries") == nil
+            ? RaftTimings.defaultSnapshotEntries : try reader.integer("snapshotEntries", in: 10...100_000_000)
+        return RaftTimings(tickMilliseconds: tick, heartbeatTicks: heartbeat, electionTicks: election,
+                           snapshotEntries: snapshotEntries)
     }
 
     private static func readBackup(_ value: JSONValue, file: String, baseDirectory: String) throws(ConfigError) -> BackupSchedule {

@@ -13,6 +13,8 @@ public protocol AdminEndpoints: Sendable {
     func metrics() async -> String
     /// Takes a backup now (`POST /v1/backup`): a JSON description of it, or why not.
     func backup() async -> Result<String, BackupUnavailable>
+    /// Part of a kept snapshot (`GET /v1/snapshots/...`), or nil when it is not kept.
+    func snapshotBytes(_ request: SnapshotBytesRequest) async -> [UInt8]?
 }
 
 /// Why `POST /v1/backup` could not take a backup.
@@ -25,8 +27,9 @@ public struct BackupUnavailable: Error, Sendable {
 
 /// The node's HTTP endpoint: `/healthz` (the process is up), `/readyz` (the node
 /// knows a leader and has applied what it knows committed), `/metrics` (Prometheus
-/// text), `/v1/status` (JSON describing this node and its view of the cluster) and
-/// `POST /v1/backup` (take a backup now).
+/// text), `/v1/status` (JSON describing this node and its view of the cluster),
+/// `POST /v1/backup` (take a backup now) and `/v1/snapshots/...` (kept state snapshots,
+/// fetched by followers that install them; see `SnapshotBytesRequest`).
 public struct AdminHTTPServer: Service {
 
     private let endpoint: Endpoint
@@ -82,11 +85,11 @@ public struct AdminHTTPServer: Service {
                         let response = await respond(to: request)
                         var headers = HTTPHeaders()
                         headers.add(name: "Content-Type", value: response.contentType)
-                        headers.add(name: "Content-Length", value: "\(response.body.utf8.count)")
+                        headers.add(name: "Content-Length", value: "\(response.body.readableBytes)")
                         let keepAlive = request.isKeepAlive
                         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
                         try await outbound.write(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers)))
-                        try await outbound.write(.body(.byteBuffer(ByteBuffer(string: response.body))))
+                        try await outbound.write(.body(.byteBuffer(response.body)))
                         try await outbound.write(.end(nil))
                         if !keepAlive { return }
                         head = nil
@@ -98,7 +101,18 @@ public struct AdminHTTPServer: Service {
         }
     }
 
-    private func respond(to request: HTTPRequestHead) async -> (status: HTTPResponseStatus, contentType: String, body: String) {
+    private func respond(to request: HTTPRequestHead) async -> (status: HTTPResponseStatus, contentType: String, body: ByteBuffer) {
+        if request.method == .GET, let snapshotRequest = SnapshotBytesRequest(target: request.uri) {
+            guard let bytes = await endpoints.snapshotBytes(snapshotRequest) else {
+                return (.notFound, "text/plain", ByteBuffer(string: "snapshot not kept here\n"))
+            }
+            return (.ok, "application/octet-stream", ByteBuffer(bytes: bytes))
+        }
+        let (status, contentType, body) = await respondText(to: request)
+        return (status, contentType, ByteBuffer(string: body))
+    }
+
+    private func respondText(to request: HTTPRequestHead) async -> (status: HTTPResponseStatus, contentType: String, body: String) {
         let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
         if path == "/v1/backup" {
             guard request.method == .POST else { return (.methodNotAllowed, "text/plain", "use POST\n") }

@@ -8,13 +8,13 @@ public import StateStore
 /// (`POST /v1/backup`), keeping the configured number.
 public final class BackupService: Service, Sendable {
     private let manager: BackupManager
-    private let store: StateStore
+    private let store: StateStoreHandle
     private let schedule: BackupSchedule
     private let logger: Logger
 
     /// Opens the backup directory.
     /// - Throws: `StateStoreError` when the directory cannot be opened.
-    public init(directory: String, store: StateStore, schedule: BackupSchedule, logger: Logger) throws {
+    public init(directory: String, store: StateStoreHandle, schedule: BackupSchedule, logger: Logger) throws {
         self.manager = try BackupManager(directory: directory)
         self.store = store
         self.schedule = schedule
@@ -26,7 +26,7 @@ public final class BackupService: Service, Sendable {
     /// - Returns: the new backup.
     @discardableResult
     public func backUp(note: String) throws -> BackupInfo {
-        let info = try manager.create(from: store, note: note)
+        let info = try store.withStore { try manager.create(from: $0, note: note) }
         try manager.purge(keeping: schedule.keep)
         logger.info("backup created", metadata: [
             "id": "\(info.id)", "applied": "\(info.appliedIndex.map { "\($0.rawValue)" } ?? "?")",

@@ -51,12 +51,16 @@ public struct HeraldNodeRuntime {
         logger.info("starting", metadata: ["cluster": "\(cluster.clusterName)", "data": "\(directory.path)"])
 
         let log: LogStore
-        let store: StateStore
         let applier: QueueApplier
+        let snapshots: NodeSnapshots
+        var adminEndpoints: [NodeID: Endpoint] = [:]
+        for other in cluster.nodes where other.id != node.id { adminEndpoints[NodeID(other.id)] = other.httpAddress }
         do {
             log = try LogStore(directory: directory.path + "/raft")
-            store = try StateStore(path: directory.path + "/state", options: QueueApplier.storeOptions)
+            let store = try StateStore(path: directory.path + "/state", options: QueueApplier.storeOptions)
             applier = try QueueApplier(store: store)
+            snapshots = try NodeSnapshots(nodeDirectory: directory.path, applier: applier, sources: adminEndpoints,
+                                          logger: logger)
         } catch {
             throw StartError(description: "cannot open the stores in \(directory.path): \(error)")
         }
@@ -70,7 +74,8 @@ public struct HeraldNodeRuntime {
         let transportSlot = Mutex<PeerTransport?>(nil)
         let raft = RaftService(
             config: raftConfig, tickInterval: .milliseconds(timings.tickMilliseconds),
-            initialMembership: Membership(voters: voters), log: log, applier: applier,
+            initialMembership: Membership(voters: voters), log: log, applier: applier, snapshots: snapshots,
+            compaction: CompactionPolicy(entries: timings.snapshotEntries),
             seed: UInt64.random(in: 1...UInt64.max), logger: logger
         ) { messages in
             transportSlot.withLock { $0 }?.send(messages)
@@ -87,12 +92,12 @@ public struct HeraldNodeRuntime {
         var backups: BackupService?
         if let schedule = cluster.backup, let backupDirectory = cluster.backupDirectory(of: node) {
             do {
-                backups = try BackupService(directory: backupDirectory, store: store, schedule: schedule, logger: logger)
+                backups = try BackupService(directory: backupDirectory, store: applier.store, schedule: schedule, logger: logger)
             } catch {
                 throw StartError(description: "cannot open the backup directory \(backupDirectory): \(error)")
             }
         }
-        let endpoints = NodeEndpoints(cluster: cluster, node: node, raft: raft, applier: applier,
+        let endpoints = NodeEndpoints(cluster: cluster, node: node, raft: raft, applier: applier, snapshots: snapshots,
                                       transport: transport, backups: backups, metricsRegistry: metrics,
                                       started: started)
         let http = AdminHTTPServer(endpoint: node.httpAddress, logger: logger, endpoints: endpoints)
@@ -120,7 +125,7 @@ public struct HeraldNodeRuntime {
         )
         try await group.run()
         logger.info("stopped")
-        withExtendedLifetime((directory, store)) {}
+        withExtendedLifetime(directory) {}
     }
 }
 
@@ -130,6 +135,7 @@ struct NodeEndpoints: AdminEndpoints {
     let node: NodeConfig
     let raft: RaftService<QueueApplier>
     let applier: QueueApplier
+    let snapshots: NodeSnapshots
     let transport: PeerTransport
     let backups: BackupService?
     let metricsRegistry: NodeMetrics
@@ -152,6 +158,10 @@ struct NodeEndpoints: AdminEndpoints {
         } catch {
             return .failure(BackupUnavailable(reason: "backup failed: \(error)"))
         }
+    }
+
+    func snapshotBytes(_ request: SnapshotBytesRequest) async -> [UInt8]? {
+        snapshots.bytes(for: request)
     }
 
     func status() async -> NodeStatus {

@@ -6,12 +6,14 @@ import NIOPosix
 /// A minimal HTTP/1.1 client for a node's admin endpoint (`httpAddress`): used by the
 /// CLI (`herald backup create`) and by nodes collecting each other's status.
 public enum NodeAdminClient {
-    /// A response: the status code and the body as text.
+    /// A response: the status code and the body.
     public struct Response: Sendable {
         /// The HTTP status code.
         public var status: Int
-        /// The body.
-        public var body: String
+        /// The body's bytes.
+        public var bytes: [UInt8]
+        /// The body as text.
+        public var body: String { String(decoding: bytes, as: UTF8.self) }
     }
 
     /// Sends `method path` to `endpoint` and reads the whole response.
@@ -50,7 +52,7 @@ public enum NodeAdminClient {
                 switch part {
                 case .head(let head): status = Int(head.status.code)
                 case .body(var chunk): body.writeBuffer(&chunk)
-                case .end: return Response(status: status, body: String(buffer: body))
+                case .end: return Response(status: status, bytes: Array(buffer: body))
                 }
             }
             throw NodeUnreachable(endpoint: endpoint)

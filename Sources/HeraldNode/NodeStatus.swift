@@ -48,6 +48,7 @@ public struct NodeStatus: Sendable {
         fields.append(("commitIndex", "\(raft.commitIndex.rawValue)"))
         fields.append(("appliedIndex", "\(raft.appliedIndex.rawValue)"))
         fields.append(("lastIndex", "\(raft.lastIndex.rawValue)"))
+        fields.append(("snapshotIndex", "\(raft.snapshotIndex.rawValue)"))
         fields.append(("stateDigest", JSONText.quoted(String(stateDigest, radix: 16))))
         fields.append(("voters", "[" + raft.membership.voters.sorted().map { "\($0.rawValue)" }.joined(separator: ",") + "]"))
         fields.append(("learners", "[" + raft.membership.learners.sorted().map { "\($0.rawValue)" }.joined(separator: ",") + "]"))

@@ -164,7 +164,7 @@ struct ProducerRequestHandler: Sendable {
 
     private func read(_ body: (StateStoreReader) throws -> ProducerResponse) -> ProducerResponse {
         do {
-            return try body(applier.storeReader)
+            return try applier.read(body)
         } catch {
             return .error(.internal, detail: "state read failed: \(error)")
         }

@@ -21,7 +21,8 @@ public final class QueueApplier: CommittedEntryApplier {
         public var outcome: CommandOutcome
     }
 
-    private let store: StateStore
+    /// The state store, replaced when a snapshot from the leader is installed.
+    let store: StateStoreHandle
     private let machine: QueueStateMachine
     /// The applied index and digest; written by the Raft loop, read by status requests.
     private let progress: Mutex<(applied: LogIndex, digest: StateDigest)>
@@ -32,10 +33,13 @@ public final class QueueApplier: CommittedEntryApplier {
     /// Opens the applier over `store`, reading the applied index and digest it holds.
     /// - Throws: when the stored digest cannot be read.
     public init(store: StateStore, config: QueueModelConfig = QueueModelConfig()) throws {
-        self.store = store
+        self.store = StateStoreHandle(store)
         self.machine = QueueStateMachine(config: config)
-        let digest = try StateDigest.load(from: StateStoreReader(store: store))
-        self.progress = Mutex((try store.appliedIndex(), digest))
+        self.progress = Mutex(try Self.readProgress(of: store))
+    }
+
+    private static func readProgress(of store: StateStore) throws -> (applied: LogIndex, digest: StateDigest) {
+        (try store.appliedIndex(), try StateDigest.load(from: StateStoreReader(store: store)))
     }
 
     /// The index of the last entry applied.
@@ -44,8 +48,22 @@ public final class QueueApplier: CommittedEntryApplier {
     /// The digest of the replicated state at `appliedIndex`.
     public var digest: StateDigest { progress.withLock { $0.digest } }
 
-    /// A reader over the applied state, for queries.
-    var storeReader: StateStoreReader { StateStoreReader(store: store) }
+    /// Runs a query against the applied state.
+    func read<T>(_ body: (StateStoreReader) throws -> T) rethrows -> T {
+        try store.withStore { try body(StateStoreReader(store: $0)) }
+    }
+
+    /// Replaces the state with a snapshot: releases the store, lets `install` swap in
+    /// the snapshot's directory and open it, then reads the new applied index and digest.
+    /// - Parameters:
+    ///   - install: swaps the directory and opens the installed store.
+    ///   - reopen: opens the old store again if `install` fails.
+    /// - Throws: what `install` threw (the old state is kept), or a read error.
+    func replaceState(install: () throws -> StateStore, reopen: () throws -> StateStore) throws {
+        try store.replace(install: install, reopen: reopen)
+        let fresh = try store.withStore { try Self.readProgress(of: $0) }
+        progress.withLock { $0 = fresh }
+    }
 
     /// Applies committed entries; see `CommittedEntryApplier.apply(_:)`.
     public func apply(_ entries: [Entry]) throws -> [LogIndex: Applied] {
@@ -54,15 +72,18 @@ public final class QueueApplier: CommittedEntryApplier {
         guard let last = fresh.last else { return [:] }
         let commands = fresh.filter { $0.kind == .command }
             .map { CommittedCommand(index: AppliedIndex($0.index.rawValue), bytes: $0.data) }
-        let result = try machine.applyBatch(commands, reader: StateStoreReader(store: store), digest: digest)
-        var batch = WriteBatch()
-        for mutation in result.mutations {
-            switch mutation {
-            case .put(let family, let key, let value): batch.put(value, for: key, in: family.rawValue)
-            case .delete(let family, let key): batch.delete(key, in: family.rawValue)
+        let result = try store.withStore { store in
+            let result = try machine.applyBatch(commands, reader: StateStoreReader(store: store), digest: digest)
+            var batch = WriteBatch()
+            for mutation in result.mutations {
+                switch mutation {
+                case .put(let family, let key, let value): batch.put(value, for: key, in: family.rawValue)
+                case .delete(let family, let key): batch.delete(key, in: family.rawValue)
+                }
             }
+            try store.apply(batch: batch, appliedIndex: last.index)
+            return result
         }
-        try store.apply(batch: batch, appliedIndex: last.index)
         progress.withLock { $0 = (last.index, result.digest) }
 
         let terms = Dictionary(fresh.map { ($0.index, $0.term) }, uniquingKeysWith: { first, _ in first })

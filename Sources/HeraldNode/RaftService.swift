@@ -25,6 +25,8 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
     private let initialMembership: Membership
     private let log: LogStore
     private let applier: Applier
+    private let snapshots: any SnapshotStorage
+    private let compaction: CompactionPolicy
     private let logger: Logger
     private let seed: UInt64
     private let inbox = RaftInbox<Input>()
@@ -40,21 +42,26 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
     ///   - initialMembership: the voters of a brand-new cluster.
     ///   - log: the durable Raft log.
     ///   - applier: the replicated state machine.
+    ///   - snapshots: takes, keeps and installs snapshots of the applier's state.
+    ///   - compaction: when to snapshot and compact the log.
     ///   - seed: the core's PRNG seed (random in production).
     ///   - logger: where to log.
     ///   - send: hands messages to the peer transport.
     public init(config: RaftConfig, tickInterval: Duration, initialMembership: Membership, log: LogStore,
-                applier: Applier, seed: UInt64, logger: Logger, send: @escaping @Sendable ([PeerMessage]) -> Void) {
+                applier: Applier, snapshots: any SnapshotStorage, compaction: CompactionPolicy, seed: UInt64,
+                logger: Logger, send: @escaping @Sendable ([PeerMessage]) -> Void) {
         self.config = config
         self.tickInterval = tickInterval
         self.initialMembership = initialMembership
         self.log = log
         self.applier = applier
+        self.snapshots = snapshots
+        self.compaction = compaction
         self.seed = seed
         self.logger = logger
         self.outbound = send
         self.published = Mutex(RaftStatus(id: config.id, role: .follower, term: .zero, leader: nil, commitIndex: .zero,
-                                          appliedIndex: applier.appliedIndex, lastIndex: .zero,
+                                          appliedIndex: applier.appliedIndex, lastIndex: .zero, snapshotIndex: .zero,
                                           membership: initialMembership))
     }
 
@@ -86,12 +93,10 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
 
     /// Runs the loop and its tick timer until graceful shutdown.
     public func run() async throws {
-        var restored = try log.recover().restoredState(initialMembership: initialMembership)
-        restored.applied = applier.appliedIndex
-        var core = RaftCore(config: config, restoring: restored, seed: seed)
+        var core = try await restoreCore()
         logger.info("raft restored", metadata: [
             "term": "\(core.term)", "commit": "\(core.commitIndex)", "last": "\(core.lastIndex)",
-            "applied": "\(applier.appliedIndex)",
+            "snapshot": "\(core.snapshotIndex)", "applied": "\(applier.appliedIndex)",
         ])
         var waiters = ProposalWaiters<Applier.Outcome>()
         publish(core)
@@ -114,6 +119,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
                     for input in inputs { handle(input, core: &core, waiters: &waiters) }
                     do {
                         try await processReadies(core: &core, waiters: &waiters)
+                        try await compactIfDue(core: &core)
                     } catch {
                         logger.critical("cannot go on; stopping the node", metadata: ["error": "\(error)"])
                         fatal = error
@@ -160,17 +166,19 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         while let ready = core.takeReady() {
             outbound(ready.messages)
             if let snapshot = ready.snapshot {
-                // TODO(#5): install the state-store checkpoint a snapshot carries. Until
-                // then a node that needs one stops rather than run with state that does
-                // not match its log (nodes compact nothing yet, so only a node whose
-                // data was lost in a cluster restored from a backup can get here).
-                throw SnapshotInstallUnsupported(index: snapshot.metadata.index)
+                // Install the state first, then drop the log it replaces: a crash in between
+                // is finished on restart (see `restoreCore`).
+                try await snapshots.install(snapshot, leader: core.leader)
+                try await log.compact(through: snapshot.metadata)
+                try snapshots.finishInstall()
+                compaction.reset(at: snapshot.metadata.index)
             }
             if !ready.entries.isEmpty || ready.hardState != nil {
                 try await log.append(ready.entries, hardState: ready.hardState)
             }
             outbound(ready.messagesAfterPersist)
             if !ready.committedEntries.isEmpty {
+                compaction.record(ready.committedEntries)
                 let outcomes = try applier.apply(ready.committedEntries)
                 for entry in ready.committedEntries {
                     waiters.resolve(entry: entry, outcome: outcomes[entry.index])
@@ -184,6 +192,47 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         }
     }
 
+    /// Rebuilds the core from the log store, first finishing a snapshot install a crash
+    /// interrupted, and finds the descriptor of the snapshot the log starts from.
+    private func restoreCore() async throws -> RaftCore {
+        if let pending = snapshots.interruptedInstall() {
+            if applier.appliedIndex == pending.index && (log.snapshotMetadata?.index ?? .zero) < pending.index {
+                logger.notice("finishing an interrupted snapshot install", metadata: ["index": "\(pending.index)"])
+                try await log.compact(through: pending)
+            }
+            try snapshots.finishInstall()
+        }
+        let recovered = try log.recover()
+        compaction.reset(at: recovered.snapshot?.index ?? .zero)
+        var descriptor: [UInt8] = []
+        if let metadata = recovered.snapshot {
+            if let kept = try snapshots.descriptor(restoring: metadata) {
+                descriptor = kept
+            } else {
+                logger.notice("the snapshot the log starts from is not kept here; taking a new one",
+                              metadata: ["index": "\(metadata.index)"])
+                compaction.forceNext()
+            }
+        }
+        var restored = recovered.restoredState(initialMembership: initialMembership, snapshotData: descriptor)
+        restored.applied = applier.appliedIndex
+        return RaftCore(config: config, restoring: restored, seed: seed)
+    }
+
+    /// Snapshots the state and compacts the log once enough has been applied since the
+    /// last snapshot. The snapshot's index is the applied index, which the core has
+    /// already handed out in an advanced Ready.
+    private func compactIfDue(core: inout RaftCore) async throws {
+        let applied = applier.appliedIndex
+        guard compaction.isDue(applied: applied, snapshotIndex: core.snapshotIndex),
+              let metadata = core.snapshotMetadata(at: applied),
+              let descriptor = try snapshots.take(at: metadata) else { return }
+        core.compact(to: Snapshot(metadata: metadata, data: descriptor))
+        try await log.compact(through: metadata)
+        compaction.reset(at: applied)
+        logger.info("log compacted", metadata: ["through": "\(applied)", "term": "\(metadata.term)"])
+    }
+
     private static func reject(_ input: Input) {
         switch input {
         case .propose(_, let continuation): continuation.resume(throwing: ProposeFailure.shuttingDown)
@@ -193,15 +242,8 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
 
     private static func status(of core: RaftCore, applied: LogIndex) -> RaftStatus {
         RaftStatus(id: core.id, role: core.role, term: core.term, leader: core.leader, commitIndex: core.commitIndex,
-                   appliedIndex: applied, lastIndex: core.lastIndex, membership: core.membership)
+                   appliedIndex: applied, lastIndex: core.lastIndex, snapshotIndex: core.snapshotIndex,
+                   membership: core.membership)
     }
 }
 
-/// A leader sent this node a snapshot, which the node cannot install yet.
-struct SnapshotInstallUnsupported: Error, CustomStringConvertible {
-    var index: LogIndex
-    var description: String {
-        "the leader sent a snapshot at index \(index.rawValue), which this version cannot install; "
-            + "seed this node with `herald backup restore` from a recent backup instead"
-    }
-}

@@ -16,12 +16,14 @@ public struct RaftStatus: Sendable, Equatable {
     public var appliedIndex: LogIndex
     /// Last index in its log.
     public var lastIndex: LogIndex
+    /// The index its latest snapshot covers; its log starts after it.
+    public var snapshotIndex: LogIndex
     /// The membership in force.
     public var membership: Membership
 
     /// Creates a status.
     public init(id: NodeID, role: Role, term: Term, leader: NodeID?, commitIndex: LogIndex,
-                appliedIndex: LogIndex, lastIndex: LogIndex, membership: Membership) {
+                appliedIndex: LogIndex, lastIndex: LogIndex, snapshotIndex: LogIndex = .zero, membership: Membership) {
         self.id = id
         self.role = role
         self.term = term
@@ -29,6 +31,7 @@ public struct RaftStatus: Sendable, Equatable {
         self.commitIndex = commitIndex
         self.appliedIndex = appliedIndex
         self.lastIndex = lastIndex
+        self.snapshotIndex = snapshotIndex
         self.membership = membership
     }
 }

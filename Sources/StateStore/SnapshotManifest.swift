@@ -88,7 +88,8 @@ public struct SnapshotManifest: Sendable, Hashable {
         }
     }
 
-    init(metadata: SnapshotMetadata, files: [File], totalChecksum: UInt32) {
+    /// Creates a manifest.
+    public init(metadata: SnapshotMetadata, files: [File], totalChecksum: UInt32) {
         self.metadata = metadata
         self.files = files
         self.totalChecksum = totalChecksum

@@ -28,14 +28,35 @@ public struct StoredSnapshot: Sendable {
     /// - Throws: `.appliedIndexMismatch` if the store is not at `metadata.index`,
     ///   `.rocksdb` / `.io` if writing fails.
     public static func create(from store: StateStore, metadata: SnapshotMetadata, in directory: String) throws(StateStoreError) -> StoredSnapshot {
+        try checkpoint(store, at: metadata, into: directory)
+        return try seal(directory, metadata: metadata)
+    }
+
+    /// The first half of `create`: checkpoints `store` (flushing its memtables, so the
+    /// live store is durable at `metadata.index` afterwards) without writing a manifest.
+    /// Cheap (hard links); MUST be called between two applies, like `create`.
+    /// - Throws: `.appliedIndexMismatch` if the store is not at `metadata.index`,
+    ///   `.rocksdb` / `.io` if writing fails.
+    public static func checkpoint(_ store: StateStore, at metadata: SnapshotMetadata, into directory: String) throws(StateStoreError) {
         let applied = try store.appliedIndex()
         guard applied == metadata.index else { throw .appliedIndexMismatch(expected: metadata.index, actual: applied) }
         try DurableFiles.makeDirectory((directory as NSString).deletingLastPathComponent)
         try store.checkpoint(to: directory)
+    }
+
+    /// The second half of `create`: checksums every file of a checkpoint and writes the
+    /// manifest. Reads the whole checkpoint, so callers run it off the apply loop; the
+    /// checkpoint's files never change once written.
+    /// - Parameters:
+    ///   - directory: a directory written by `checkpoint`.
+    ///   - metadata: the metadata it was taken with.
+    /// - Returns: the sealed snapshot.
+    /// - Throws: `.io` if reading or writing fails (the directory is then deleted).
+    public static func seal(_ directory: String, metadata: SnapshotMetadata) throws(StateStoreError) -> StoredSnapshot {
         do {
             var files: [SnapshotManifest.File] = []
             var total: UInt32 = 0
-            for path in try DurableFiles.files(under: directory) {
+            for path in try DurableFiles.files(under: directory) where path != manifestName {
                 let (size, crc) = try checksum(directory + "/" + path, runningTotal: &total)
                 files.append(SnapshotManifest.File(path: path, size: size, crc32c: crc))
             }

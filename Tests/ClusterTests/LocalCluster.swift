@@ -26,8 +26,9 @@ final class LocalCluster: Sendable {
     /// Writes the configuration; starts nothing.
     /// - Parameter proxied: route all peer traffic through a `PeerProxy` (so the test can
     ///   cut the network); otherwise nodes dial each other directly.
+    /// - Parameter snapshotEntries: `raft.snapshotEntries` (the node's default when nil).
     init(size: Int, name: String = "test", electionTicks: Int = 10, tickMilliseconds: Int = 100,
-         proxied: Bool = false) throws {
+         proxied: Bool = false, snapshotEntries: Int? = nil) throws {
         directory = try TemporaryDirectory()
         var nodes: [Node] = []
         for id in 1...size {
@@ -47,7 +48,8 @@ final class LocalCluster: Sendable {
         }
         let config = """
             {"clusterName": "\(name)", "dataDirectory": "data",
-             "raft": {"tickMilliseconds": \(tickMilliseconds), "heartbeatTicks": 1, "electionTicks": \(electionTicks)},
+             "raft": {"tickMilliseconds": \(tickMilliseconds), "heartbeatTicks": 1, "electionTicks": \(electionTicks)\
+            \(snapshotEntries.map { ", \"snapshotEntries\": \($0)" } ?? "")},
              "nodes": [\(entries.joined(separator: ",\n"))]}
             """
         configPath = try directory.write("cluster.json", config)

@@ -1,0 +1,165 @@
+import Dispatch
+import Foundation
+import Glibc
+import HeraldConfig
+import Logging
+import RaftCore
+import StateStore
+import Synchronization
+
+/// The node's `SnapshotStorage`: snapshots of the queue's RocksDB state kept in
+/// `node-<id>/snapshots/`, taken by the Raft loop, served to followers over the admin
+/// endpoint, and fetched from the leader (or any other member) when this node falls
+/// behind the leader's log.
+final class NodeSnapshots: SnapshotStorage {
+    /// The bytes the core carries for every Herald snapshot: the state is on disk.
+    static let descriptorBytes = Array("herald-snapshot/1".utf8)
+
+    let keeper: SnapshotKeeper
+    private let applier: QueueApplier
+    private let stateDirectory: String
+    private let intentPath: String
+    private let sources: [NodeID: Endpoint]
+    private let logger: Logger
+    private let sealing = Mutex(false)
+    private let sealQueue = DispatchQueue(label: "herald.snapshot-seal")
+    /// How long an install keeps trying the members before the node gives up.
+    private let installDeadline: Duration
+
+    /// - Parameters:
+    ///   - nodeDirectory: the node's data directory (`node-<id>`).
+    ///   - applier: the state machine whose store is snapshotted and replaced.
+    ///   - sources: every other member's admin endpoint.
+    ///   - installDeadline: how long to keep trying to fetch a snapshot.
+    init(nodeDirectory: String, applier: QueueApplier, sources: [NodeID: Endpoint], logger: Logger,
+         installDeadline: Duration = .seconds(120)) throws {
+        self.keeper = try SnapshotKeeper(directory: nodeDirectory + "/snapshots")
+        self.applier = applier
+        self.stateDirectory = nodeDirectory + "/state"
+        self.intentPath = nodeDirectory + "/snapshot-install"
+        self.sources = sources
+        self.logger = logger
+        self.installDeadline = installDeadline
+    }
+
+    func descriptor(restoring metadata: SnapshotMetadata) throws -> [UInt8]? {
+        if keeper.find(index: metadata.index, term: metadata.term) != nil { return Self.descriptorBytes }
+        guard applier.appliedIndex == metadata.index else { return nil }
+        let partial = try keeper.checkpoint(applier.store, at: metadata)
+        _ = try keeper.seal(partial, metadata: metadata)
+        return Self.descriptorBytes
+    }
+
+    func take(at metadata: SnapshotMetadata) throws -> [UInt8]? {
+        let busy = sealing.withLock { busy in
+            defer { busy = true }
+            return busy
+        }
+        guard !busy else { return nil }
+        let partial: String
+        do {
+            partial = try keeper.checkpoint(applier.store, at: metadata)
+        } catch {
+            sealing.withLock { $0 = false }
+            throw error
+        }
+        sealQueue.async { [self] in
+            defer { sealing.withLock { $0 = false } }
+            do {
+                let sealed = try keeper.seal(partial, metadata: metadata)
+                logger.info("snapshot taken", metadata: [
+                    "index": "\(metadata.index)", "term": "\(metadata.term)",
+                    "files": "\(sealed.manifest.files.count)", "bytes": "\(sealed.manifest.totalBytes)",
+                ])
+            } catch {
+                logger.error("snapshot could not be sealed", metadata: ["index": "\(metadata.index)", "error": "\(error)"])
+            }
+        }
+        return Self.descriptorBytes
+    }
+
+    func install(_ snapshot: Snapshot, leader: NodeID?) async throws {
+        let metadata = snapshot.metadata
+        guard snapshot.data == Self.descriptorBytes else {
+            throw SnapshotInstallFailure(index: metadata.index, reason: "the leader's snapshot is not a Herald state snapshot")
+        }
+        let order = (leader.map { [$0] } ?? []) + sources.keys.sorted().filter { $0 != leader }
+        let deadline = ContinuousClock.now + installDeadline
+        var lastError = "no other member to fetch from"
+        logger.info("installing snapshot from the leader", metadata: ["index": "\(metadata.index)", "term": "\(metadata.term)"])
+        while ContinuousClock.now < deadline {
+            for id in order {
+                guard let source = sources[id] else { continue }
+                do {
+                    let installer = try await SnapshotFetcher().stage(metadata, from: source, stateDirectory: stateDirectory)
+                    try writeIntent(metadata)
+                    try applier.replaceState(
+                        install: { try installer.finish(options: QueueApplier.storeOptions) },
+                        reopen: { [stateDirectory] in try StateStore(path: stateDirectory, options: QueueApplier.storeOptions) })
+                    // Keep it, so this node can serve it when it leads.
+                    let partial = try keeper.checkpoint(applier.store, at: metadata)
+                    _ = try keeper.seal(partial, metadata: metadata)
+                    logger.info("snapshot installed", metadata: [
+                        "index": "\(metadata.index)", "from": "\(id)", "bytes": "\(installer.manifest.totalBytes)",
+                    ])
+                    return
+                } catch {
+                    lastError = "node \(id): \(error)"
+                    logger.warning("snapshot fetch failed", metadata: ["from": "\(id)", "error": "\(error)"])
+                }
+            }
+            try await Task.sleep(for: .seconds(1))
+        }
+        throw SnapshotInstallFailure(index: metadata.index, reason: lastError)
+    }
+
+    func interruptedInstall() -> SnapshotMetadata? {
+        guard let bytes = FileManager.default.contents(atPath: intentPath) else { return nil }
+        return (try? SnapshotManifest(decoding: Array(bytes)))?.metadata
+    }
+
+    func finishInstall() throws {
+        if FileManager.default.fileExists(atPath: intentPath) { try FileManager.default.removeItem(atPath: intentPath) }
+    }
+
+    private func writeIntent(_ metadata: SnapshotMetadata) throws {
+        let bytes = SnapshotManifest(metadata: metadata, files: [], totalChecksum: 0).encoded()
+        let temporary = intentPath + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+            throw SnapshotInstallFailure(index: metadata.index, reason: "cannot write \(temporary)")
+        }
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: temporary))
+        try handle.synchronize()
+        try handle.close()
+        // The state swap that follows syncs this directory, making the rename durable first.
+        guard rename(temporary, intentPath) == 0 else {
+            throw SnapshotInstallFailure(index: metadata.index, reason: "cannot rename \(temporary): errno \(errno)")
+        }
+    }
+
+    /// Serves part of a kept snapshot to a follower.
+    func bytes(for request: SnapshotBytesRequest) -> [UInt8]? {
+        switch request {
+        case .manifest(let index, let term):
+            return keeper.find(index: index, term: term)?.manifest.encoded()
+        case .file(let index, let term, let file, let offset, let length):
+            guard let snapshot = keeper.find(index: index, term: term), snapshot.manifest.files.indices.contains(file),
+                  let handle = FileHandle(forReadingAtPath: snapshot.directory + "/" + snapshot.manifest.files[file].path)
+            else { return nil }
+            defer { try? handle.close() }
+            do {
+                try handle.seek(toOffset: offset)
+                return Array(try handle.read(upToCount: length) ?? Data())
+            } catch {
+                return nil
+            }
+        }
+    }
+}
+
+/// A snapshot from the leader could not be installed.
+struct SnapshotInstallFailure: Error, CustomStringConvertible {
+    var index: LogIndex
+    var reason: String
+    var description: String { "cannot install the leader's snapshot at index \(index.rawValue): \(reason)" }
+}

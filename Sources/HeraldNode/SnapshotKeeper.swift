@@ -1,0 +1,79 @@
+import Foundation
+import RaftCore
+import StateStore
+
+/// The state snapshots a node keeps in `node-<id>/snapshots/`, one directory per
+/// snapshot named `<index>-<term>`. A snapshot is taken in two steps: a checkpoint
+/// inside the apply loop (`<name>.partial`, hard links, cheap) and a seal off the loop
+/// (checksums and manifest), after which it is renamed to its final name and can be
+/// served to followers. The newest `keep` sealed snapshots are kept.
+final class SnapshotKeeper: Sendable {
+    /// The directory holding the snapshots.
+    let directory: String
+    /// How many sealed snapshots to keep.
+    let keep: Int
+
+    /// Opens (creating if needed) the directory and deletes unfinished checkpoints.
+    /// - Throws: when the directory cannot be created or listed.
+    init(directory: String, keep: Int = 2) throws {
+        self.directory = directory
+        self.keep = keep
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where Self.parse(name) == nil {
+            try FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+    }
+
+    /// The directory name of the snapshot at `index` in `term`.
+    static func name(index: LogIndex, term: Term) -> String { "\(index.rawValue)-\(term.rawValue)" }
+
+    /// Parses a sealed snapshot's directory name.
+    static func parse(_ name: String) -> (index: LogIndex, term: Term)? {
+        let parts = name.split(separator: "-")
+        guard parts.count == 2, let index = UInt64(parts[0]), let term = UInt64(parts[1]) else { return nil }
+        return (LogIndex(index), Term(term))
+    }
+
+    /// Checkpoints the store at `metadata` into a `.partial` directory; call from the
+    /// apply loop. Seal the result with `seal(_:metadata:)`.
+    /// - Returns: the partial directory.
+    func checkpoint(_ handle: StateStoreHandle, at metadata: SnapshotMetadata) throws -> String {
+        let partial = path(index: metadata.index, term: metadata.term) + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        try handle.withStore { try StoredSnapshot.checkpoint($0, at: metadata, into: partial) }
+        return partial
+    }
+
+    /// Checksums a checkpoint, writes its manifest, gives it its final name and drops
+    /// snapshots beyond `keep`.
+    /// - Returns: the sealed snapshot.
+    func seal(_ partial: String, metadata: SnapshotMetadata) throws -> StoredSnapshot {
+        _ = try StoredSnapshot.seal(partial, metadata: metadata)
+        let final = path(index: metadata.index, term: metadata.term)
+        try? FileManager.default.removeItem(atPath: final)
+        try FileManager.default.moveItem(atPath: partial, toPath: final)
+        prune()
+        return try StoredSnapshot(directory: final)
+    }
+
+    /// The sealed snapshot at `index` in `term`, if kept.
+    func find(index: LogIndex, term: Term) -> StoredSnapshot? {
+        try? StoredSnapshot(directory: path(index: index, term: term))
+    }
+
+    /// Sealed snapshots, newest first.
+    func sealed() -> [(index: LogIndex, term: Term)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap(Self.parse).sorted { $0.index > $1.index }
+    }
+
+    private func prune() {
+        for old in sealed().dropFirst(keep) {
+            try? FileManager.default.removeItem(atPath: path(index: old.index, term: old.term))
+        }
+    }
+
+    private func path(index: LogIndex, term: Term) -> String {
+        directory + "/" + Self.name(index: index, term: term)
+    }
+}

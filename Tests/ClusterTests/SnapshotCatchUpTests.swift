@@ -1,0 +1,74 @@
+import Foundation
+import HeraldClient
+import Testing
+import Wire
+
+@Suite("log compaction and snapshot install", .serialized)
+struct SnapshotCatchUpTests {
+    /// A node's status field as an integer.
+    func field(_ cluster: LocalCluster, _ node: UInt64, _ name: String) -> Int? {
+        cluster.status(node)?[name] as? Int
+    }
+
+    @Test("a follower behind the compacted log installs the leader's snapshot, then leads with that state")
+    func followerCatchesUpFromSnapshot() async throws {
+        let cluster = try LocalCluster(size: 3, name: "snapshots", snapshotEntries: 40)
+        try cluster.startAll()
+        let leader = try #require(cluster.waitForAgreedLeader(), "no leader\n\(cluster.logTails())")
+        let followers = cluster.nodes.map(\.id).filter { $0 != leader }
+        let (lagging, other) = (followers[0], followers[1])
+        cluster.stop(lagging)
+
+        // Enough entries for several snapshots while `lagging` is down.
+        let ids = try await HeraldClient.withClient(addresses: cluster.producerAddresses(startingAt: leader)) { client in
+            var ids: [WireMessageID] = []
+            for number in 0..<200 { ids.append(try await enqueueRetrying(client, LocalCluster.envelope(number)).id) }
+            return ids
+        }
+        #expect(waitUntil(timeout: .seconds(30)) { (field(cluster, leader, "snapshotIndex") ?? 0) >= 120 },
+                "the leader never compacted its log\n\(cluster.logTails())")
+        let snapshotDirectory = cluster.directory.url.appendingPathComponent("data/node-\(leader)/snapshots").path
+        #expect(waitUntil(timeout: .seconds(30)) {
+            ((try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)) ?? []).contains { !$0.hasSuffix(".partial") }
+        }, "no sealed snapshot in \(snapshotDirectory)")
+
+        // The snapshot endpoint answers 404 for what it does not keep or cannot serve.
+        let httpPort = cluster.node(leader).httpPort
+        #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/1-999/manifest")?.status == 404)
+        #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/1-1/files/0?offset=0&length=999999999")?.status == 404)
+        #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/junk/files/x")?.status == 404)
+
+        // The lagging node's next entry is gone from every log: only a snapshot brings it back.
+        try cluster.start(lagging)
+        let converged = cluster.waitForConvergence(timeout: .seconds(60))
+        try #require(converged != nil, "no convergence\n\(cluster.logTails())")
+        let laggingLog = try String(contentsOf: cluster.directory.url.appendingPathComponent("node-\(lagging).log"), encoding: .utf8)
+        #expect(laggingLog.contains("snapshot installed"), "\(cluster.logTails())")
+        #expect((field(cluster, lagging, "snapshotIndex") ?? 0) > 0)
+
+        // Make the snapshot-installed node the only one with the newest entry, then take
+        // the old leader away: the new leader must be `lagging`, and it serves every message.
+        cluster.stop(other, signal: SIGTERM)
+        let last = try await HeraldClient.withClient(addresses: cluster.producerAddresses(startingAt: leader)) { client in
+            try await enqueueRetrying(client, LocalCluster.envelope(1_000)).id
+        }
+        #expect(waitUntil(timeout: .seconds(20)) {
+            field(cluster, lagging, "appliedIndex") == field(cluster, leader, "appliedIndex")
+        })
+        cluster.stop(leader)
+        try cluster.start(other)
+        #expect(cluster.waitForAgreedLeader(timeout: .seconds(30)) == lagging, "\(cluster.logTails())")
+        try await HeraldClient.withClient(addresses: cluster.producerAddresses(startingAt: lagging)) { client in
+            for id in ids + [last] {
+                let status = try await retrying { try await client.messageStatus(id) }
+                #expect(status.recipients.first?.state == .queued)
+            }
+        }
+
+        // A node restarted after compacting starts from its own kept snapshot.
+        cluster.stop(lagging)
+        try cluster.start(lagging)
+        try cluster.start(leader)
+        #expect(cluster.waitForConvergence(timeout: .seconds(60)) != nil, "\(cluster.logTails())")
+    }
+}
