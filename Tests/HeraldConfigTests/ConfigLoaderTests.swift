@@ -37,10 +37,18 @@ struct ConfigLoaderTests {
         #expect(config.clusterName == "test")
         #expect(config.dataDirectory == "/etc/herald/data")
         #expect(config.raft == RaftTimings(tickMilliseconds: 100, heartbeatTicks: 1, electionTicks: 10))
+        #expect(config.raft.snapshotEntries == RaftTimings.defaultSnapshotEntries)
         #expect(config.nodes.map(\.id) == [1, 2, 3])
         #expect(config.nodes[2].peerAddress == Endpoint(host: "::1", port: 7103))
         #expect(config.nodes[2].clientAddress == Endpoint(host: "localhost", port: 7203))
         #expect(config.dataDirectory(of: config.nodes[1]) == "/etc/herald/data/node-2")
+    }
+
+    @Test("raft.snapshotEntries is read when present")
+    func snapshotEntriesRead() throws {
+        let config = try load(validConfig.replacingOccurrences(of: #""electionTicks": 10"#,
+                                                               with: #""electionTicks": 10, "snapshotEntries": 5000"#))
+        #expect(config.raft.snapshotEntries == 5000)
     }
 
     @Test("each invalid case names the key path", arguments: [
@@ -68,6 +76,10 @@ struct ConfigLoaderTests {
          "cluster.json: clusterName: duplicate key (line 2, column 26)"),
         (#""tickMilliseconds": 100"#, #""tickMilliseconds": 1.5"#,
          "cluster.json: raft.tickMilliseconds: expected an integer, found 1.5"),
+        (#""electionTicks": 10"#, #""electionTicks": 10, "snapshotEntries": 5"#,
+         "cluster.json: raft.snapshotEntries: 5 is out of range (10-100000000)"),
+        (#""electionTicks": 10"#, #""electionTicks": 10, "snapshotEntries": "many""#,
+         "cluster.json: raft.snapshotEntries: expected an integer, found a string"),
         (#""id": 1,"#, #""id": 0,"#,
          "cluster.json: nodes[0].id: 0 is out of range (1-9223372036854775807)"),
     ])
