@@ -89,7 +89,38 @@ struct ProducerRequestHandler: Sendable {
 
     // MARK: - Writes
 
+    /// The fast path for a single enqueue: when this node leads, validates and proposes
+    /// at once and answers through `completion` from the Raft loop (no task waits).
+    /// - Returns: false when this node does not lead; the caller then uses `respond`.
+    func enqueueIfLeading(_ envelope: EnvelopeFields, completion: @escaping @Sendable (ProducerResponse) -> Void) -> Bool {
+        guard raft.currentStatus.role == .leader else { return false }
+        switch prepareEnqueue(envelope) {
+        case .failure(let error):
+            completion(.error(error.code, detail: error.detail))
+        case .success(let command):
+            raft.propose(command.encoded()) { result in
+                switch Self.enqueueResult(result) {
+                case .success(let ack): completion(.enqueued(ack))
+                case .failure(let error): completion(.error(error.code, detail: error.detail))
+                }
+            }
+        }
+        return true
+    }
+
     private func enqueue(_ envelope: EnvelopeFields) async -> Result<EnqueueAck, ProducerError> {
+        switch prepareEnqueue(envelope) {
+        case .failure(let error):
+            return .failure(error)
+        case .success(let command):
+            return await withCheckedContinuation { continuation in
+                raft.propose(command.encoded()) { continuation.resume(returning: Self.enqueueResult($0)) }
+            }
+        }
+    }
+
+    /// Builds and validates the enqueue command (a fresh message id, the leader's time).
+    private func prepareEnqueue(_ envelope: EnvelopeFields) -> Result<QueueCommand, ProducerError> {
         let request = EnqueueRequest(
             messageID: MessageID.random(),
             idempotencyKey: envelope.idempotencyKey.isEmpty ? nil : envelope.idempotencyKey,
@@ -102,27 +133,30 @@ struct ProducerRequestHandler: Sendable {
         } catch {
             return .failure(ProducerError(code: error.producerCode, detail: error.description))
         }
-        let response = await proposeTracked(.enqueue(request, at: now())) { outcome in
-            switch outcome {
-            case .enqueued(let id, let suppressed):
-                return .enqueued(EnqueueAck(id: WireMessageID(id), term: .zero, index: .zero, suppressed: suppressed))
-            case .duplicate(let original):
-                return .enqueued(EnqueueAck(id: WireMessageID(original), term: .zero, index: .zero, duplicate: true))
-            case .rejected(let rejection):
-                return .error(.invalidMessage, detail: "\(rejection)")
-            default:
-                return .error(.internal, detail: "unexpected outcome \(outcome)")
+        return .success(.enqueue(request, at: now()))
+    }
+
+    /// Maps what applying an enqueue did (or why it failed) to the producer's answer.
+    private static func enqueueResult(_ result: Result<QueueApplier.Applied, ProposeFailure>) -> Result<EnqueueAck, ProducerError> {
+        let applied: QueueApplier.Applied
+        switch result {
+        case .success(let outcome): applied = outcome
+        case .failure(let failure):
+            guard case .error(let code, let detail) = failure.producerResponse else {
+                return .failure(ProducerError(code: .internal, detail: "\(failure)"))
             }
-        }
-        switch response.response {
-        case .enqueued(var ack):
-            ack.term = response.term
-            ack.index = response.index
-            return .success(ack)
-        case .error(let code, let detail):
             return .failure(ProducerError(code: code, detail: detail))
+        }
+        let (term, index) = (applied.term, applied.index)
+        switch applied.outcome {
+        case .enqueued(let id, let suppressed):
+            return .success(EnqueueAck(id: WireMessageID(id), term: term, index: index, suppressed: suppressed))
+        case .duplicate(let original):
+            return .success(EnqueueAck(id: WireMessageID(original), term: term, index: index, duplicate: true))
+        case .rejected(let rejection):
+            return .failure(ProducerError(code: .invalidMessage, detail: "\(rejection)"))
         default:
-            return .failure(ProducerError(code: .internal, detail: "unexpected response"))
+            return .failure(ProducerError(code: .internal, detail: "unexpected outcome \(applied.outcome)"))
         }
     }
 

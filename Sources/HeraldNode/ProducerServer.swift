@@ -73,24 +73,22 @@ final class ProducerServer: Service, Sendable {
 
     private func serve(_ connection: NIOAsyncChannel<Frame, Frame>) async {
         let channel = connection.channel
+        let responder = ConnectionResponder(channel: channel)
+        let inFlight = InFlightCount()
         do {
-            try await connection.executeThenClose { inbound, outbound in
-                let (responses, responder) = AsyncStream<Frame>.makeStream()
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    // One writer per connection: responses leave in the order they finish.
-                    group.addTask {
-                        for await frame in responses { try await outbound.write(frame) }
-                    }
-                    defer { responder.finish() }
+            try await connection.executeThenClose { inbound, _ in
+                try await withThrowingDiscardingTaskGroup { group in
                     try await withGracefulShutdownHandler {
-                        try await readRequests(inbound, channel: channel, responder: responder, group: &group)
+                        try await readRequests(inbound, channel: channel, responder: responder, inFlight: inFlight,
+                                               group: &group)
                     } onGracefulShutdown: {
                         // Stop reading new requests; answered ones still go out before close.
                         channel.close(mode: .input, promise: nil)
                     }
-                    responder.finish()
-                    try await group.waitForAll()
                 }
+                // Every request answered (tasks above, callbacks here), then written.
+                await inFlight.drained()
+                await responder.flushed()
             }
         } catch {
             logger.debug("producer connection ended", metadata: ["error": "\(error)"])
@@ -98,8 +96,8 @@ final class ProducerServer: Service, Sendable {
     }
 
     private func readRequests(_ inbound: NIOAsyncChannelInboundStream<Frame>, channel: any Channel,
-                              responder: AsyncStream<Frame>.Continuation,
-                              group: inout ThrowingTaskGroup<Void, any Error>) async throws {
+                              responder: ConnectionResponder, inFlight: InFlightCount,
+                              group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
         var frames = inbound.makeAsyncIterator()
         let helloTimer = channel.eventLoop.scheduleTask(in: helloTimeout) { channel.close(promise: nil) }
         let first: Frame?
@@ -118,21 +116,20 @@ final class ProducerServer: Service, Sendable {
             let response = first.kind == ProducerFrameKind.hello.rawValue && decoded == nil
                 ? ProducerResponse.error(.malformedRequest, detail: "the hello does not decode")
                 : ProducerResponse.error(.helloRequired, detail: "the first frame must be hello")
-            responder.yield(response.frame(requestID: ProducerRequest.requestID(in: first)))
+            responder.send(response.frame(requestID: ProducerRequest.requestID(in: first)))
             return
         }
         guard greeting.version == ProducerLimits.version else {
-            responder.yield(ProducerResponse.error(.unsupportedVersion,
+            responder.send(ProducerResponse.error(.unsupportedVersion,
                                                    detail: "version \(greeting.version) is not supported; this node speaks \(ProducerLimits.version)")
                 .frame(requestID: helloID))
             return
         }
         let welcome = ProducerWelcome(node: me, leader: await leader(), maxFrameBytes: UInt32(maxFrameBytes),
                                       maxInFlight: UInt32(maxInFlight))
-        responder.yield(ProducerResponse.welcome(welcome).frame(requestID: helloID))
+        responder.send(ProducerResponse.welcome(welcome).frame(requestID: helloID))
         let forwarded = greeting.clientName.hasPrefix(LeaderForwarder.clientNamePrefix)
 
-        let inFlight = InFlightCount()
         while true {
             let frame: Frame
             do {
@@ -148,21 +145,27 @@ final class ProducerServer: Service, Sendable {
                 request = try ProducerRequest.decode(frame).request
             } catch {
                 let code: ProducerErrorCode = if case .unknownKind = error { .unknownRequest } else { .malformedRequest }
-                responder.yield(ProducerResponse.error(code, detail: "\(error)").frame(requestID: requestID))
+                responder.send(ProducerResponse.error(code, detail: "\(error)").frame(requestID: requestID))
                 continue
             }
             let size = frame.payload.readableBytes + Frame.headerBytes
             guard admit(size, inFlight: inFlight) else {
-                responder.yield(ProducerResponse.error(.overloaded,
+                responder.send(ProducerResponse.error(.overloaded,
                                                        detail: "too many requests in flight (limit \(maxInFlight) per connection); retry later")
                     .frame(requestID: requestID))
                 continue
             }
-            group.addTask { [handler, metrics] in
-                let response = await handler.respond(to: request, forwarded: forwarded)
+            let answer: @Sendable (ProducerResponse) -> Void = { [metrics] response in
                 metrics.recordAnswer(to: request, response, forwarded: forwarded)
-                responder.yield(response.frame(requestID: requestID))
+                responder.send(response.frame(requestID: requestID))
                 self.release(size, inFlight: inFlight)
+            }
+            // An enqueue at the leader needs no task: validated here, answered from the Raft loop.
+            if case .enqueue(let envelope) = request, handler.enqueueIfLeading(envelope, completion: answer) {
+                continue
+            }
+            group.addTask { [handler] in
+                answer(await handler.respond(to: request, forwarded: forwarded))
             }
         }
     }
@@ -179,27 +182,49 @@ final class ProducerServer: Service, Sendable {
             total += size
             return true
         }
-        if !nodeOK { inFlight.count.withLock { $0 -= 1 } }
+        if !nodeOK { inFlight.release() }
         return nodeOK
     }
 
     private func release(_ size: Int, inFlight: InFlightCount) {
-        inFlight.count.withLock { $0 -= 1 }
         bufferedBytes.withLock { $0 -= size }
+        inFlight.release()
     }
 
-    private func respondToFramingError(_ error: any Error, responder: AsyncStream<Frame>.Continuation) {
+    private func respondToFramingError(_ error: any Error, responder: ConnectionResponder) {
         let code: ProducerErrorCode
         switch error as? WireError {
         case .frameTooLarge: code = .frameTooLarge
         case .some: code = .malformedRequest
         case nil: return  // the connection failed; nobody to answer
         }
-        responder.yield(ProducerResponse.error(code, detail: "\(error); closing the connection").frame(requestID: .connection))
+        responder.send(ProducerResponse.error(code, detail: "\(error); closing the connection").frame(requestID: .connection))
     }
 }
 
 /// Requests in progress on one connection.
 final class InFlightCount: Sendable {
     let count = Mutex(0)
+    private let waiter = Mutex<CheckedContinuation<Void, Never>?>(nil)
+
+    /// Ends one request; wakes `drained()` when it was the last.
+    func release() {
+        let last = count.withLock { count -> Bool in
+            count -= 1
+            return count == 0
+        }
+        if last, let waiter = waiter.withLock({ $0.take() }) { waiter.resume() }
+    }
+
+    /// Waits until no request is in progress. One waiter at most.
+    func drained() async {
+        await withCheckedContinuation { continuation in
+            let idle = count.withLock { count -> Bool in
+                if count == 0 { return true }
+                waiter.withLock { $0 = continuation }
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+    }
 }

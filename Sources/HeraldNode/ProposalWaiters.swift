@@ -3,15 +3,30 @@ import RaftCore
 /// Proposers waiting for their entry to be applied, by log index. Owned by the Raft
 /// loop alone.
 struct ProposalWaiters<Outcome: Sendable> {
+    /// How a proposer hears its outcome.
+    enum Notify {
+        /// A suspended task.
+        case continuation(CheckedContinuation<Outcome, any Error>)
+        /// A callback, run on the Raft loop; it MUST return quickly.
+        case callback(@Sendable (Result<Outcome, ProposeFailure>) -> Void)
+
+        func callAsFunction(_ result: Result<Outcome, ProposeFailure>) {
+            switch self {
+            case .continuation(let continuation): continuation.resume(with: result.mapError { $0 as any Error })
+            case .callback(let callback): callback(result)
+            }
+        }
+    }
+
     private struct Waiter {
         var term: Term
-        var continuation: CheckedContinuation<Outcome, any Error>
+        var notify: Notify
     }
 
     private var byIndex: [LogIndex: Waiter] = [:]
 
-    mutating func add(term: Term, index: LogIndex, _ continuation: CheckedContinuation<Outcome, any Error>) {
-        byIndex[index] = Waiter(term: term, continuation: continuation)
+    mutating func add(term: Term, index: LogIndex, _ notify: Notify) {
+        byIndex[index] = Waiter(term: term, notify: notify)
     }
 
     /// Answers the proposer of `entry`, if any. An entry of another term at that index
@@ -19,9 +34,9 @@ struct ProposalWaiters<Outcome: Sendable> {
     mutating func resolve(entry: Entry, outcome: Outcome?) {
         guard let waiter = byIndex.removeValue(forKey: entry.index) else { return }
         if waiter.term == entry.term, let outcome {
-            waiter.continuation.resume(returning: outcome)
+            waiter.notify(.success(outcome))
         } else {
-            waiter.continuation.resume(throwing: ProposeFailure.outcomeUnknown(term: waiter.term, index: entry.index))
+            waiter.notify(.failure(.outcomeUnknown(term: waiter.term, index: entry.index)))
         }
     }
 
@@ -31,14 +46,14 @@ struct ProposalWaiters<Outcome: Sendable> {
     /// until the partition heals (their entries may still commit, hence "unknown").
     mutating func failAllOutcomeUnknown() {
         for (index, waiter) in byIndex {
-            waiter.continuation.resume(throwing: ProposeFailure.outcomeUnknown(term: waiter.term, index: index))
+            waiter.notify(.failure(.outcomeUnknown(term: waiter.term, index: index)))
         }
         byIndex.removeAll()
     }
 
     /// Fails every waiter.
     mutating func failAll(_ failure: ProposeFailure) {
-        for waiter in byIndex.values { waiter.continuation.resume(throwing: failure) }
+        for waiter in byIndex.values { waiter.notify(.failure(failure)) }
         byIndex.removeAll()
     }
 }

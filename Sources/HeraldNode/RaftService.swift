@@ -17,7 +17,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         case tick
         case messages([PeerMessage])
         case unreachable(NodeID)
-        case propose([UInt8], CheckedContinuation<Applier.Outcome, any Error>)
+        case propose([UInt8], ProposalWaiters<Applier.Outcome>.Notify)
     }
 
     private let config: RaftConfig
@@ -78,11 +78,22 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
     /// - Throws: `ProposeFailure`.
     public func propose(_ command: [UInt8]) async throws -> Applier.Outcome {
         try await withCheckedThrowingContinuation { continuation in
-            if !inbox.post(.propose(command, continuation)) {
+            if !inbox.post(.propose(command, .continuation(continuation))) {
                 continuation.resume(throwing: ProposeFailure.shuttingDown)
             }
         }
     }
+
+    /// Proposes a command and calls `completion` once it is committed and applied on
+    /// this node, or has failed. No task waits: the hot path for pipelined producers.
+    /// - Parameter completion: runs on the Raft loop and MUST return quickly.
+    public func propose(_ command: [UInt8],
+                        completion: @escaping @Sendable (Result<Applier.Outcome, ProposeFailure>) -> Void) {
+        if !inbox.post(.propose(command, .callback(completion))) { completion(.failure(.shuttingDown)) }
+    }
+
+    /// This node's Raft state as of the loop's latest iteration, without suspending.
+    public var currentStatus: RaftStatus { published.withLock { $0 } }
 
     /// This node's Raft state as of the loop's latest iteration.
     public func status() async -> RaftStatus {
@@ -152,12 +163,12 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             for message in messages { core.step(message) }
         case .unreachable(let peer):
             core.reportUnreachable(peer)
-        case .propose(let command, let continuation):
+        case .propose(let command, let notify):
             do {
                 let position = try core.propose(command)
-                waiters.add(term: position.term, index: position.index, continuation)
+                waiters.add(term: position.term, index: position.index, notify)
             } catch {
-                continuation.resume(throwing: ProposeFailure.refused(error))
+                notify(.failure(.refused(error)))
             }
         }
     }
@@ -235,7 +246,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
 
     private static func reject(_ input: Input) {
         switch input {
-        case .propose(_, let continuation): continuation.resume(throwing: ProposeFailure.shuttingDown)
+        case .propose(_, let notify): notify(.failure(.shuttingDown))
         case .tick, .messages, .unreachable: break
         }
     }

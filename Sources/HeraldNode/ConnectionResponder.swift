@@ -1,0 +1,46 @@
+import NIOCore
+import Synchronization
+import Wire
+
+/// Writes response frames to one producer connection from any thread, coalescing
+/// bursts: frames queued while a write is pending go out in the same event-loop turn
+/// with one flush, so a batch of acknowledgements costs one hop and one syscall.
+final class ConnectionResponder: Sendable {
+    private struct Queue {
+        var frames: [Frame] = []
+        var scheduled = false
+    }
+
+    private let channel: any Channel
+    private let queue = Mutex(Queue())
+
+    init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    /// Queues `frame`; it is written and flushed on the channel's event loop.
+    func send(_ frame: Frame) {
+        let schedule = queue.withLock { queue -> Bool in
+            queue.frames.append(frame)
+            defer { queue.scheduled = true }
+            return !queue.scheduled
+        }
+        if schedule { channel.eventLoop.execute { self.writeQueued() } }
+    }
+
+    /// Waits until every frame queued so far has been handed to the channel.
+    func flushed() async {
+        try? await channel.eventLoop.submit { self.writeQueued() }.get()
+    }
+
+    private func writeQueued() {
+        let frames = queue.withLock { queue -> [Frame] in
+            queue.scheduled = false
+            defer { queue.frames.removeAll(keepingCapacity: true) }
+            return queue.frames
+        }
+        guard !frames.isEmpty else { return }
+        for frame in frames { channel.write(frame, promise: nil) }
+        channel.flush()
+    }
+}
