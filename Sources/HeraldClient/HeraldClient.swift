@@ -113,12 +113,8 @@ public final class HeraldClient: Sendable {
         try await connection.gate.acquire(requestID.rawValue, deadline: deadline, on: connection.eventLoop)
         defer { connection.gate.release() }
         connection.pending.register(requestID.rawValue, deadline: deadline, on: connection.eventLoop)
-        do {
-            try await connection.outbound.write(frame)
-        } catch {
-            connection.pending.resolve(requestID.rawValue, .failure(HeraldClientError(
-                code: .connectionLost, detail: "could not write to \(connection.address): \(error)")))
-        }
+        // A failed write closes the connection, which fails this request as connectionLost.
+        connection.writer.send(frame)
         switch await connection.pending.wait(requestID.rawValue) {
         case .success(.error(let code, let detail)):
             throw HeraldClientError.refused(ProducerError(code: code, detail: detail))
@@ -230,8 +226,7 @@ public final class HeraldClient: Sendable {
                 case .success(let value): welcome = value
                 case .failure(let error): return .failure(error)
                 }
-                let connection = ProducerConnection(address: address, welcome: welcome, outbound: outbound,
-                                                    eventLoop: channel.channel.eventLoop)
+                let connection = ProducerConnection(address: address, welcome: welcome, channel: channel.channel)
                 publish(connection)
                 let reason = await readResponses(from: &frames, into: connection)
                 unpublish(connection, reason: reason)

@@ -9,8 +9,8 @@ final class ProducerConnection: Sendable {
     let address: HeraldServerAddress
     /// What the node said in `welcome`.
     let welcome: ProducerWelcome
-    /// Writes request frames; safe to call from many tasks at once.
-    let outbound: NIOAsyncChannelOutboundWriter<Frame>
+    /// Writes request frames, coalescing bursts; safe to call from many tasks at once.
+    let writer: CoalescingFrameWriter
     /// Runs the request timers.
     let eventLoop: any EventLoop
     /// Requests written (or about to be) and not yet answered, keyed by request id.
@@ -18,11 +18,11 @@ final class ProducerConnection: Sendable {
     /// Holds requests beyond the node's `maxInFlight` until earlier ones are answered.
     let gate: InFlightGate
 
-    init(address: HeraldServerAddress, welcome: ProducerWelcome, outbound: NIOAsyncChannelOutboundWriter<Frame>,
-         eventLoop: any EventLoop) {
+    init(address: HeraldServerAddress, welcome: ProducerWelcome, channel: any Channel) {
         self.address = address
         self.welcome = welcome
-        self.outbound = outbound
+        self.writer = CoalescingFrameWriter(channel: channel)
+        let eventLoop = channel.eventLoop
         self.eventLoop = eventLoop
         self.gate = InFlightGate(limit: Int(welcome.maxInFlight))
     }

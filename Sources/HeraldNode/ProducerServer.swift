@@ -73,7 +73,7 @@ final class ProducerServer: Service, Sendable {
 
     private func serve(_ connection: NIOAsyncChannel<Frame, Frame>) async {
         let channel = connection.channel
-        let responder = ConnectionResponder(channel: channel)
+        let responder = CoalescingFrameWriter(channel: channel)
         let inFlight = InFlightCount()
         do {
             try await connection.executeThenClose { inbound, _ in
@@ -96,7 +96,7 @@ final class ProducerServer: Service, Sendable {
     }
 
     private func readRequests(_ inbound: NIOAsyncChannelInboundStream<Frame>, channel: any Channel,
-                              responder: ConnectionResponder, inFlight: InFlightCount,
+                              responder: CoalescingFrameWriter, inFlight: InFlightCount,
                               group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
         var frames = inbound.makeAsyncIterator()
         let helloTimer = channel.eventLoop.scheduleTask(in: helloTimeout) { channel.close(promise: nil) }
@@ -191,7 +191,7 @@ final class ProducerServer: Service, Sendable {
         inFlight.release()
     }
 
-    private func respondToFramingError(_ error: any Error, responder: ConnectionResponder) {
+    private func respondToFramingError(_ error: any Error, responder: CoalescingFrameWriter) {
         let code: ProducerErrorCode
         switch error as? WireError {
         case .frameTooLarge: code = .frameTooLarge

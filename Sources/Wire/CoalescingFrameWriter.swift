@@ -1,11 +1,12 @@
-import NIOCore
+public import NIOCore
 import Synchronization
-import Wire
 
-/// Writes response frames to one producer connection from any thread, coalescing
-/// bursts: frames queued while a write is pending go out in the same event-loop turn
-/// with one flush, so a batch of acknowledgements costs one hop and one syscall.
-final class ConnectionResponder: Sendable {
+/// Writes frames to one connection from any thread, coalescing bursts: frames queued
+/// while a write is pending go out in the same event-loop turn with one flush, so a
+/// burst of requests or acknowledgements costs one hop and one syscall. The channel's
+/// pipeline MUST encode `Frame`s. A write that fails closes nothing by itself: the
+/// connection's reader sees the failure.
+public final class CoalescingFrameWriter: Sendable {
     private struct Queue {
         var frames: [Frame] = []
         var scheduled = false
@@ -14,12 +15,13 @@ final class ConnectionResponder: Sendable {
     private let channel: any Channel
     private let queue = Mutex(Queue())
 
-    init(channel: any Channel) {
+    /// Writes to `channel`.
+    public init(channel: any Channel) {
         self.channel = channel
     }
 
     /// Queues `frame`; it is written and flushed on the channel's event loop.
-    func send(_ frame: Frame) {
+    public func send(_ frame: Frame) {
         let schedule = queue.withLock { queue -> Bool in
             queue.frames.append(frame)
             defer { queue.scheduled = true }
@@ -29,7 +31,7 @@ final class ConnectionResponder: Sendable {
     }
 
     /// Waits until every frame queued so far has been handed to the channel.
-    func flushed() async {
+    public func flushed() async {
         try? await channel.eventLoop.submit { self.writeQueued() }.get()
     }
 
