@@ -142,7 +142,7 @@ struct NodeEndpoints: AdminEndpoints {
     let started: ContinuousClock.Instant
 
     func metrics() async -> String {
-        await status().prometheusGauges + metricsRegistry.renderCounters()
+        await status().prometheusGauges + raft.statistics.prometheusCounters(node: node.id) + metricsRegistry.renderCounters()
     }
 
     func backup() async -> Result<String, BackupUnavailable> {

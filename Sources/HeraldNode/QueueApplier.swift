@@ -27,8 +27,11 @@ public final class QueueApplier: CommittedEntryApplier {
     /// The applied index and digest; written by the Raft loop, read by status requests.
     private let progress: Mutex<(applied: LogIndex, digest: StateDigest)>
 
-    /// The column families the queue needs.
-    public static let storeOptions = StateStoreOptions(columnFamilies: Family.allCases.map(\.rawValue), blobFamilies: [Family.bodies.rawValue])
+    /// The column families the queue needs. No RocksDB write-ahead log: every write is
+    /// replayed from the Raft log after a crash, which is compacted only up to a
+    /// snapshot, and a snapshot flushes the memtables first.
+    public static let storeOptions = StateStoreOptions(columnFamilies: Family.allCases.map(\.rawValue),
+                                                       blobFamilies: [Family.bodies.rawValue], writeAheadLog: false)
 
     /// Opens the applier over `store`, reading the applied index and digest it holds.
     /// - Throws: when the stored digest cannot be read.

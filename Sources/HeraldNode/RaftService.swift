@@ -32,6 +32,8 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
     private let inbox = RaftInbox<Input>()
     /// The core's state after the latest loop iteration, for status readers.
     private let published: Mutex<RaftStatus>
+    /// Where the loop's time went.
+    private let loopStatistics = Mutex(RaftLoopStatistics())
     /// Set once the transport exists (it needs `receive` as its delivery callback).
     private let outbound: @Sendable ([PeerMessage]) -> Void
 
@@ -94,6 +96,9 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
 
     /// This node's Raft state as of the loop's latest iteration, without suspending.
     public var currentStatus: RaftStatus { published.withLock { $0 } }
+
+    /// Cumulative statistics of the loop's work.
+    public var statistics: RaftLoopStatistics { loopStatistics.withLock { $0 } }
 
     /// This node's Raft state as of the loop's latest iteration.
     public func status() async -> RaftStatus {
@@ -184,16 +189,29 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
                 try snapshots.finishInstall()
                 compaction.reset(at: snapshot.metadata.index)
             }
+            var persist = Duration.zero
             if !ready.entries.isEmpty || ready.hardState != nil {
+                let started = ContinuousClock.now
                 try await log.append(ready.entries, hardState: ready.hardState)
+                persist = ContinuousClock.now - started
             }
             outbound(ready.messagesAfterPersist)
+            var apply = Duration.zero
             if !ready.committedEntries.isEmpty {
                 compaction.record(ready.committedEntries)
+                let started = ContinuousClock.now
                 let outcomes = try applier.apply(ready.committedEntries)
+                apply = ContinuousClock.now - started
                 for entry in ready.committedEntries {
                     waiters.resolve(entry: entry, outcome: outcomes[entry.index])
                 }
+            }
+            loopStatistics.withLock { statistics in
+                statistics.readies += 1
+                statistics.entriesPersisted += UInt64(ready.entries.count)
+                statistics.entriesApplied += UInt64(ready.committedEntries.count)
+                statistics.persistSeconds += persist.seconds
+                statistics.applySeconds += apply.seconds
             }
             if let soft = ready.softState {
                 logger.info("raft role changed", metadata: ["role": "\(soft.role.rawValue)", "leader": "\(soft.leader.map { "\($0)" } ?? "none")", "term": "\(core.term)"])

@@ -51,6 +51,15 @@ public final class StateStore: @unchecked Sendable {
         rocksdb_options_set_write_buffer_size(databaseOptions, options.writeBufferSize)
         rocksdb_options_set_keep_log_file_num(databaseOptions, 4)
         if options.enableStatistics { rocksdb_options_enable_statistics(databaseOptions) }
+        if !options.writeAheadLog { rocksdb_options_set_atomic_flush(databaseOptions, 1) }
+        // Bloom filters: most point reads (does this message id exist? is this address
+        // suppressed?) miss, and a filter answers a miss without reading blocks.
+        let tableOptions = rocksdb_block_based_options_create()!
+        rocksdb_block_based_options_set_filter_policy(tableOptions, rocksdb_filterpolicy_create_bloom_full(10))
+        rocksdb_options_set_block_based_table_factory(databaseOptions, tableOptions)
+        rocksdb_block_based_options_destroy(tableOptions)
+        rocksdb_options_set_memtable_prefix_bloom_size_ratio(databaseOptions, 0.05)
+        rocksdb_options_set_memtable_whole_key_filtering(databaseOptions, 1)
 
         var names = ["default", StateStoreOptions.metaFamily]
         for name in Self.existingFamilies(path: path, options: databaseOptions) + options.columnFamilies where !names.contains(name) {
@@ -93,6 +102,11 @@ public final class StateStore: @unchecked Sendable {
         syncWriteOptions = rocksdb_writeoptions_create()!
         rocksdb_writeoptions_set_sync(syncWriteOptions, 1)
         bufferedWriteOptions = rocksdb_writeoptions_create()!
+        if !options.writeAheadLog {
+            rocksdb_writeoptions_disable_WAL(syncWriteOptions, 1)
+            rocksdb_writeoptions_set_sync(syncWriteOptions, 0)
+            rocksdb_writeoptions_disable_WAL(bufferedWriteOptions, 1)
+        }
         readOptions = rocksdb_readoptions_create()!
     }
 
@@ -160,6 +174,7 @@ public final class StateStore: @unchecked Sendable {
         }
         let writeOptions = sync ? syncWriteOptions : bufferedWriteOptions
         try rocksCall { rocksdb_write(db, writeOptions, handle, $0) }
+        if sync && !options.writeAheadLog { try flush() }
     }
 
     /// Applies the state produced by the entry at `appliedIndex` together with the new

@@ -17,6 +17,11 @@ public struct StateStoreOptions: Sendable, Hashable {
     public var writeBufferSize: Int
     /// Collect RocksDB statistics (`StateStore.statistics()`); costs a little CPU.
     public var enableStatistics: Bool
+    /// Write RocksDB's write-ahead log. Off for a store whose every write can be
+    /// replayed from elsewhere (Herald's state: the Raft log). Without it, memtables are
+    /// flushed atomically across column families, so after a crash the store holds a
+    /// consistent earlier state, and `write(_:sync: true)` flushes instead of syncing a log.
+    public var writeAheadLog: Bool
 
     /// Creates options.
     /// - Parameters:
@@ -26,14 +31,16 @@ public struct StateStoreOptions: Sendable, Hashable {
     ///   - blobFileSize: blob file size (default 256 MiB).
     ///   - writeBufferSize: memtable size (default 64 MiB).
     ///   - enableStatistics: collect statistics (default off).
+    ///   - writeAheadLog: keep RocksDB's write-ahead log (default on).
     public init(columnFamilies: [String] = ["bodies"], blobFamilies: Set<String> = ["bodies"],
                 minBlobSize: UInt64 = 256, blobFileSize: UInt64 = 256 << 20,
-                writeBufferSize: Int = 64 << 20, enableStatistics: Bool = false) {
+                writeBufferSize: Int = 64 << 20, enableStatistics: Bool = false, writeAheadLog: Bool = true) {
         self.columnFamilies = columnFamilies
         self.blobFamilies = blobFamilies
         self.minBlobSize = minBlobSize
         self.blobFileSize = blobFileSize
         self.writeBufferSize = writeBufferSize
         self.enableStatistics = enableStatistics
+        self.writeAheadLog = writeAheadLog
     }
 }
