@@ -43,6 +43,8 @@ def parse_args(argv):
     p.add_argument("--duration", type=float, help="seconds per closed-loop throughput run (default 20; quick 3)")
     p.add_argument("--latency-duration", type=float, help="seconds per fixed-rate run (default 15; quick 3)")
     p.add_argument("--warmup", type=float, help="seconds of closed-loop warm-up on each fresh cluster (default 3; quick 1)")
+    p.add_argument("--loadgen-threads", type=int, default=1,
+                   help="event-loop threads of the load generator (default %(default)s; the machine is shared with the servers)")
     p.add_argument("--rates", default="1000,10000", help="fixed offered rates for the latency table (default %(default)s)")
     p.add_argument("--sweep-rates", default="1000,2000,5000,10000,20000,40000,80000,160000",
                    help="offered rates for the plot, in order (default %(default)s)")
@@ -179,7 +181,8 @@ def prepare(cluster, loadgen):
     if cluster.name != "nats":
         return
     code, _, text = loadgen.simple("nats-create-stream", [
-        "--system", "nats", "--endpoints", ",".join(cluster.endpoints), "--nats-create-stream"], timeout=60)
+        "--system", "nats", "--endpoints", ",".join(cluster.endpoints), "--nats-create-stream",
+        "--nats-replicas", "3", "--duration", "0", "--warmup", "0"], timeout=90)
     if code != 0:
         raise BenchError(f"creating the NATS stream failed (exit {code}): {text.strip()[-600:]}")
 
@@ -198,7 +201,7 @@ class Bench:
         self.args = args
         self.results = results
         self.results_path = results_path
-        self.loadgen = LoadGen(args.loadgen_bin, os.path.join(args.workdir, "loadgen"))
+        self.loadgen = LoadGen(args.loadgen_bin, os.path.join(args.workdir, "loadgen"), args.loadgen_threads)
 
     def save(self):
         tmp = self.results_path + ".tmp"
@@ -334,7 +337,8 @@ def main(argv):
         "workdir": args.workdir,
         "loadavg_start": osstats.loadavg(),
         "machine": osstats.machine(args.workdir),
-        "settings": {"connections": args.connections, "inflight": args.inflight, "throughput_s": args.duration,
+        "settings": {"connections": args.connections, "inflight": args.inflight,
+                     "loadgen_threads": args.loadgen_threads, "throughput_s": args.duration,
                      "latency_s": args.latency_duration, "warmup_s": args.warmup, "payloads": args.payloads,
                      "rates": args.rates, "sweep_rates": args.sweep_rates, "sweep_payload": args.sweep_payload,
                      "sweep_s": args.sweep_duration, "kills": args.kills, "failover_rate": args.failover_rate},
