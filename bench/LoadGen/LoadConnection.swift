@@ -77,7 +77,8 @@ final class LoadConnection<Session: LoadSession> {
     private var pendingItems: [Int] = []
     private var attempts: [UInt8] = []
     private let items: [String]
-    private static var maximumVerifyAttempts: UInt8 { 5 }
+    private static var maximumVerifyAttempts: UInt8 { 10 }
+    private static var verifyRetryPause: UInt64 { 200_000_000 }
 
     private var ackLog: LineBuffer?
     private var recordAcks: LineBuffer?
@@ -217,7 +218,8 @@ final class LoadConnection<Session: LoadSession> {
             }
         case .failed(let kind):
             progress.recordError()
-            pausedUntil = now + plan.errorPauseNanoseconds
+            // Verification retries the item, so it waits long enough for an election to end.
+            pausedUntil = now + (isVerifying ? max(plan.errorPauseNanoseconds, Self.verifyRetryPause) : plan.errorPauseNanoseconds)
             if isVerifying {
                 let item = Int(sequence)
                 attempts[item] += 1
