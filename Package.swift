@@ -194,6 +194,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/LoadGen",
+            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
 
