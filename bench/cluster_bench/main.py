@@ -61,6 +61,8 @@ def parse_args(argv):
     p.add_argument("--nats-bin", default="nats-server")
     p.add_argument("--no-build", action="store_true", help="never run swift build (fail if a binary is missing)")
     p.add_argument("--no-install", action="store_true", help="never apt-get install etcd / nats-server")
+    p.add_argument("--report-only", metavar="RESULTS_JSON",
+                   help="run nothing: rewrite results.md (and with --write-docs the docs) from a results.json")
     p.add_argument("--keep-data", action="store_true", help="keep each scenario's data directories")
     docs = p.add_mutually_exclusive_group()
     docs.add_argument("--write-docs", action="store_true",
@@ -287,11 +289,12 @@ class Bench:
                 remove_data(cluster, a)
 
 
-def finish(bench, args, results):
-    results["loadavg_end"] = osstats.loadavg()
-    results["elapsed_s"] = time.monotonic() - bench.t0
-    results["finished_utc"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    bench.save()
+def finish(bench, args, results, fresh=True):
+    if fresh:
+        results["loadavg_end"] = osstats.loadavg()
+        results["elapsed_s"] = time.monotonic() - bench.t0
+        results["finished_utc"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        bench.save()
     complete = (args.profile == "full" and set(args.systems) == set(ALL_SYSTEMS)
                 and set(args.only) == set(ALL_PARTS))
     to_docs = not args.no_docs and (complete or args.write_docs)
@@ -322,8 +325,23 @@ def finish(bench, args, results):
     print(text)
 
 
+def report_only(args):
+    """Regenerates the Markdown (and plot) from an earlier run's results.json."""
+    with open(args.report_only) as f:
+        results = json.load(f)
+    args.workdir = results["workdir"]
+    args.sweep_payload = results["settings"]["sweep_payload"]
+    args.profile = results["profile"]
+    args.systems = results["systems"]
+    args.only = results["parts"]
+    finish(None, args, results, fresh=False)
+    return 0
+
+
 def main(argv):
     args = parse_args(argv)
+    if args.report_only:
+        return report_only(args)
     procs.install_cleanup()
     os.makedirs(args.workdir, exist_ok=True)
     args.workdir = os.path.abspath(args.workdir)

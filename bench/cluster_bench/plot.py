@@ -40,7 +40,8 @@ def write(sweeps, path, payload, title_note=""):
     ax.set_yscale("log")
     ax.set_xlabel("achieved throughput (messages/s, open loop)")
     ax.set_ylabel("enqueue latency (ms)")
-    ax.set_title(f"Enqueue latency vs throughput, {payload} B payload, 3 members on loopback{title_note}")
+    size = f"{payload // 1024} KiB" if payload % 1024 == 0 else f"{payload} B"
+    ax.set_title(f"Enqueue latency vs throughput, {size} payload, 3 members on loopback{title_note}")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()

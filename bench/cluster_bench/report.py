@@ -89,6 +89,18 @@ def section(results, plot_rel=None, plot_note=None):
         "snapshot-count 100,000) except the backend quota, raised from 2 GB to 8 GiB so that the 10 KiB "
         "runs (one new key per message) do not fill it; NATS a file-backed stream with 3 replicas, "
         "default limits.")
+    loads = []
+    for key in ("loadavg_start", "loadavg_end"):
+        try:
+            loads += [float(x) for x in str(results.get(key, "")).split()]
+        except ValueError:
+            pass
+    if loads and max(loads) > (m.get("nproc") or 1):
+        add("")
+        add(f"**The machine was busy during this run**: the load average reached {max(loads):.1f} on "
+            f"{m['nproc']} CPUs, so other processes competed with the servers and the load generator. "
+            "Absolute figures are pessimistic and noisy; rerun `bench/run` on a quiet machine before "
+            "quoting them.")
     add("")
     add("Durability of an acknowledgement:")
     add("")
@@ -127,7 +139,10 @@ def section(results, plot_rel=None, plot_note=None):
         add("### Latency at fixed offered rates (open loop)")
         add("")
         add("Latency is measured from the intended send time of each request (open loop), so "
-            "queueing behind a slow server counts.")
+            "queueing behind a slow server counts. At an offered rate above what a system sustains "
+            "the backlog grows for the whole run, and so does the latency. At 1,000/s the CPU per "
+            "message is several times that at full load: each request is handled on its own "
+            "(wake-ups, small writes, one fsync round each) instead of in batches.")
         add("")
         add("| system | payload | offered/s | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms | "
             "CPU s per 10k msgs | bytes written per msg | errors |")
@@ -184,6 +199,21 @@ def section(results, plot_rel=None, plot_note=None):
         add("")
         add("\"measured\" counts the kills after which an acknowledgement with a higher term was seen "
             "within the segment; the others are left out of the percentiles.")
+        add("")
+        add(f"The load generator fails a request that has no answer after 5 s (`--timeout`) and then "
+            f"reconnects or retries; while requests wait for an answer they hold in-flight slots "
+            f"({s['connections']} × {s['inflight']}), so a server that leaves requests unanswered "
+            "when its leader dies delays the first acknowledgement on the new leader by up to that "
+            "timeout. Failed requests during the kill segments, by kind:")
+        add("")
+        for name, f in fo.items():
+            kinds = {}
+            for row in f["rows"]:
+                for kind, count in (row.get("error_kinds") or {}).items():
+                    kinds[kind] = kinds.get(kind, 0) + count
+            shown = ", ".join(f"{k} {v:,}" for k, v in sorted(kinds.items())) or "none"
+            acked = sum(row.get("acked") or 0 for row in f["rows"])
+            add(f"- {NAMES.get(name, name)}: {shown} (acknowledged: {acked:,}).")
         add("")
     if "nats" in results["systems"]:
         add("¹ NATS JetStream " + DURABILITY["nats"] + ".")
