@@ -15,10 +15,12 @@ let package = Package(
     products: [
         .executable(name: "heraldd", targets: ["heraldd"]),
         .executable(name: "herald", targets: ["herald"]),
+        .executable(name: "herald-loadgen", targets: ["herald-loadgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
@@ -176,6 +178,23 @@ let package = Package(
             dependencies: ["RaftCore", "RaftBenchSupport"],
             path: "bench/RaftBench",
             exclude: ["RESULTS.md"],
+            swiftSettings: strictSettings
+        ),
+        // herald-loadgen: one load generator for Herald, etcd and NATS JetStream, so the
+        // three are driven by the same connections, in-flight limits and payload bytes.
+        .executableTarget(
+            name: "herald-loadgen",
+            dependencies: [
+                "Wire",
+                "RaftCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/LoadGen",
+            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
 

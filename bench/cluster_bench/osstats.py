@@ -1,0 +1,131 @@
+"""Resource use of server processes (from /proc) and a description of the machine."""
+import os
+import platform
+import re
+import subprocess
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid):
+    """pid and its descendants (servers here do not fork, but be safe)."""
+    result = [pid]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            for child in f.read().split():
+                result.extend(_descendants(int(child)))
+    except OSError:
+        pass
+    return result
+
+
+def cpu_seconds(pid):
+    """utime + stime of one process, in seconds (fields 14 and 15 of /proc/pid/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        text = f.read()
+    fields = text[text.rindex(")") + 2:].split()  # the command name may contain spaces
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def write_bytes(pid):
+    """Bytes this process caused to be sent to the block layer (/proc/pid/io)."""
+    with open(f"/proc/{pid}/io") as f:
+        for line in f:
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1])
+    return 0
+
+
+def snapshot(pids):
+    """{pid: (cpu seconds, write bytes)} for the given live processes and their children."""
+    result = {}
+    for pid in pids:
+        for p in _descendants(pid):
+            try:
+                result[p] = (cpu_seconds(p), write_bytes(p))
+            except OSError:
+                pass
+    return result
+
+
+def delta(before, after):
+    """(cpu seconds, bytes written) used between two snapshots, summed over processes.
+
+    A process present only in `after` counts from zero; one gone by `after` is lost
+    (the benchmark keeps servers running across a measurement)."""
+    cpu = 0.0
+    written = 0
+    for pid, (c, w) in after.items():
+        c0, w0 = before.get(pid, (0.0, 0))
+        cpu += c - c0
+        written += w - w0
+    return cpu, written
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def _command(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def disk_of(path):
+    """A short description of the block device holding path."""
+    source = _command(["findmnt", "-n", "-o", "SOURCE,FSTYPE", "--target", path])
+    device = source.split()[0] if source else ""
+    name = os.path.basename(device)
+    base = re.sub(r"p?\d+$", "", name) if not os.path.exists(f"/sys/block/{name}") else name
+    details = []
+    try:
+        with open(f"/sys/block/{base}/queue/rotational") as f:
+            details.append("rotational" if f.read().strip() == "1" else "non-rotational")
+    except OSError:
+        pass
+    try:
+        with open(f"/sys/block/{base}/size") as f:
+            details.append(f"{int(f.read()) * 512 / 1e9:.0f} GB")
+    except OSError:
+        pass
+    model = ""
+    try:
+        with open(f"/sys/block/{base}/device/model") as f:
+            model = f.read().strip()
+    except OSError:
+        pass
+    parts = [source or "unknown device"] + ([model] if model else []) + details
+    return ", ".join(p for p in parts if p)
+
+
+def machine(workdir):
+    """The machine, as a dict of short strings."""
+    cpu_model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu_model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                    break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu_model,
+        "memory": memory,
+        "disk": disk_of(workdir),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
