@@ -9,6 +9,13 @@ from .util import BenchError, free_ports, http_json, log, wait_until
 NAME = "herald"
 
 
+def example_raft_timings():
+    """The `raft` section of the repository's cluster.example.json."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "cluster.example.json")) as f:
+        return json.load(f)["raft"]
+
+
 class HeraldCluster:
     name = NAME
     failover_supported = True
@@ -29,12 +36,12 @@ class HeraldCluster:
                 "proc": None,
             })
         self.config_path = os.path.join(workdir, "cluster.json")
-        # The same Raft timings as cluster.example.json: 100 ms ticks, heartbeat every
-        # tick, election timeout 10-20 ticks (etcd's defaults are 100 ms / 1000 ms).
+        # The Raft timings of cluster.example.json, the default for a local network
+        # (etcd runs with its own defaults: 100 ms heartbeat, 1000 ms election).
         self.config = {
             "clusterName": "herald-bench",
             "dataDirectory": os.path.join(workdir, "data"),
-            "raft": {"tickMilliseconds": 100, "heartbeatTicks": 1, "electionTicks": 10},
+            "raft": example_raft_timings(),
             "nodes": [{"id": n["id"], "region": f"local-{'abc'[i % 3]}{i // 3 or ''}",
                        "peerAddress": n["peer"], "clientAddress": n["client"], "httpAddress": n["http"]}
                       for i, n in enumerate(self.nodes)],

@@ -1,5 +1,6 @@
 """results.json -> the Markdown section of docs/benchmarks.md."""
 import os
+from .herald import example_raft_timings
 
 BEGIN = "<!-- cluster-bench:begin -->"
 END = "<!-- cluster-bench:end -->"
@@ -84,8 +85,10 @@ def section(results, plot_rel=None, plot_note=None):
         f"{s['throughput_s']:g} s (after a {s['warmup_s']:g} s warm-up run); open loop at fixed rates "
         f"for {s['latency_s']:g} s; CPU time is utime+stime of all server processes, bytes written "
         f"are `write_bytes` of `/proc/PID/io`, both as deltas over the measured run.")
-    add("- Server settings: Herald as in `cluster.example.json` (100 ms tick, heartbeat every tick, "
-        "election timeout 1–2 s); etcd defaults (heartbeat 100 ms, election timeout 1 s, "
+    raft = example_raft_timings()
+    tick, election = raft["tickMilliseconds"], raft["electionTicks"]
+    add(f"- Server settings: Herald as in `cluster.example.json` ({tick} ms tick, heartbeat every "
+        f"{raft['heartbeatTicks']} tick(s), election timeout {tick * election}–{2 * tick * election} ms); etcd defaults (heartbeat 100 ms, election timeout 1 s, "
         "snapshot-count 100,000) except the backend quota, raised from 2 GB to 8 GiB so that the 10 KiB "
         "runs (one new key per message) do not fill it; NATS a file-backed stream with 3 replicas, "
         "default limits.")
