@@ -22,6 +22,8 @@ final class NodeSnapshots: SnapshotStorage {
     private let sources: [NodeID: Endpoint]
     private let logger: Logger
     private let sealing = Mutex(false)
+    /// Whether a background flush for the next snapshot was started.
+    private let flushStarted = Mutex(false)
     private let sealQueue = DispatchQueue(label: "herald.snapshot-seal")
     /// How long an install keeps trying the members before the node gives up.
     private let installDeadline: Duration
@@ -50,7 +52,21 @@ final class NodeSnapshots: SnapshotStorage {
         return Self.descriptorBytes
     }
 
+    func prepare() throws -> Bool {
+        guard !sealing.withLock({ $0 }) else { return false }
+        if !flushStarted.withLock({ $0 }) {
+            // A checkpoint flushes the memtables inside the loop; flushing most of them
+            // beforehand, in the background, keeps that stall short (a long one would
+            // look like a dead leader to the followers).
+            try applier.store.withStore { try $0.startFlush() }
+            flushStarted.withLock { $0 = true }
+            return false
+        }
+        return !applier.store.withStore { $0.isFlushPending }
+    }
+
     func take(at metadata: SnapshotMetadata) throws -> [UInt8]? {
+        flushStarted.withLock { $0 = false }
         let busy = sealing.withLock { busy in
             defer { busy = true }
             return busy

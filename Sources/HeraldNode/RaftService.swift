@@ -254,6 +254,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
     private func compactIfDue(core: inout RaftCore) async throws {
         let applied = applier.appliedIndex
         guard compaction.isDue(applied: applied, snapshotIndex: core.snapshotIndex),
+              try snapshots.prepare(),
               let metadata = core.snapshotMetadata(at: applied),
               let descriptor = try snapshots.take(at: metadata) else { return }
         core.compact(to: Snapshot(metadata: metadata, data: descriptor))

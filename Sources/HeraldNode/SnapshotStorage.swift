@@ -11,8 +11,13 @@ public protocol SnapshotStorage: Sendable {
     ///   (its state is already past it); the loop then takes a fresh one.
     func descriptor(restoring metadata: SnapshotMetadata) throws -> [UInt8]?
 
+    /// Prepares the next snapshot without blocking the loop (flushes the state in the
+    /// background), so that `take` has little left to write.
+    /// - Returns: true once prepared; call again on later iterations until it is.
+    func prepare() throws -> Bool
+
     /// Starts a snapshot of the state, which is applied exactly up to `metadata.index`.
-    /// Called from the loop between two applies.
+    /// Called from the loop between two applies, after `prepare` returned true.
     /// - Returns: its descriptor, or nil when the previous snapshot is still being written.
     func take(at metadata: SnapshotMetadata) throws -> [UInt8]?
 

@@ -286,9 +286,28 @@ public final class StateStore: @unchecked Sendable {
     /// Flushes every column family's memtable to disk and waits for it.
     /// - Throws: `.rocksdb`.
     public func flush() throws(StateStoreError) {
+        try flush(wait: true)
+    }
+
+    /// Starts flushing every column family's memtable and returns at once; see
+    /// `isFlushPending`. A later `checkpoint` then has little left to flush.
+    /// - Throws: `.rocksdb`.
+    public func startFlush() throws(StateStoreError) {
+        try flush(wait: false)
+    }
+
+    /// Whether a memtable flush is still queued or running in any column family.
+    public var isFlushPending: Bool {
+        families.keys.contains { name in
+            property("rocksdb.mem-table-flush-pending", family: name).map { $0 != "0" } ?? false
+                || property("rocksdb.num-running-flushes").map { $0 != "0" } ?? false
+        }
+    }
+
+    private func flush(wait: Bool) throws(StateStoreError) {
         let flushOptions = rocksdb_flushoptions_create()!
         defer { rocksdb_flushoptions_destroy(flushOptions) }
-        rocksdb_flushoptions_set_wait(flushOptions, 1)
+        rocksdb_flushoptions_set_wait(flushOptions, wait ? 1 : 0)
         for handle in families.values {
             try rocksCall { rocksdb_flush_cf(db, flushOptions, handle, $0) }
         }
