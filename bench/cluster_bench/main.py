@@ -289,6 +289,23 @@ class Bench:
                 remove_data(cluster, a)
 
 
+def problems(results):
+    """What makes a run not count: a measured run that acknowledged nothing, or a
+    failover whose acknowledged messages could not all be found again."""
+    found = []
+    for run in results.get("runs") or []:
+        if not (run.get("result") or {}).get("acked"):
+            found.append(f"{run['system']} {run['kind']} run (payload {run['payload']}) acknowledged nothing")
+    for system, f in (results.get("failover") or {}).items():
+        v = f.get("verify") or {}
+        if v.get("missing") or v.get("failed_runs") or v.get("unverified"):
+            found.append(f"{system} failover: {v.get('missing')} acknowledged messages missing, "
+                         f"{v.get('unverified')} unverified, {v.get('failed_runs')} verification runs failed")
+        if not f.get("measured"):
+            found.append(f"{system} failover: no kill was followed by an acknowledgement on a new leader")
+    return found
+
+
 def finish(bench, args, results, fresh=True):
     if fresh:
         results["loadavg_end"] = osstats.loadavg()
@@ -378,7 +395,10 @@ def main(argv):
         for system in args.systems:
             bench.system(system)
         finish(bench, args, results)
-        return 0
+        broken = problems(results)
+        for problem in broken:
+            log(f"error: {problem}")
+        return 1 if broken else 0
     except KeyboardInterrupt:
         log("interrupted; stopping servers")
         return 130
