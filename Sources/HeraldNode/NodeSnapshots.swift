@@ -112,6 +112,7 @@ final class NodeSnapshots: SnapshotStorage {
                     try applier.replaceState(
                         install: { try installer.finish(options: QueueApplier.storeOptions) },
                         reopen: { [stateDirectory] in try StateStore(path: stateDirectory, options: QueueApplier.storeOptions) })
+                    Failpoint.crashIfSet("after-snapshot-swap")
                     // Keep it, so this node can serve it when it leads.
                     let partial = try keeper.checkpoint(applier.store, at: metadata)
                     _ = try keeper.seal(partial, metadata: metadata)

@@ -66,7 +66,8 @@ final class LocalCluster: Sendable {
     func node(_ id: UInt64) -> Node { nodes.first { $0.id == id }! }
 
     /// Starts node `id` (again), appending its output to `node-<id>.log`.
-    func start(_ id: UInt64) throws {
+    /// - Parameter environment: variables added to the node's environment (failpoints).
+    func start(_ id: UInt64, environment: [String: String] = [:]) throws {
         let logURL = directory.url.appendingPathComponent("node-\(id).log")
         if !FileManager.default.fileExists(atPath: logURL.path) {
             _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
@@ -79,6 +80,9 @@ final class LocalCluster: Sendable {
             + (node(id).peerListenPort.map { ["--peer-listen", "127.0.0.1:\($0)"] } ?? [])
         process.standardOutput = log
         process.standardError = log
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         try process.run()
         processes.withLock { $0[id] = ProcessBox(process: process) }
     }

@@ -71,4 +71,31 @@ struct SnapshotCatchUpTests {
         try cluster.start(leader)
         #expect(cluster.waitForConvergence(timeout: .seconds(60)) != nil, "\(cluster.logTails())")
     }
+
+    @Test("a crash between installing a snapshot's state and compacting the log is finished at restart")
+    func interruptedInstallIsFinished() async throws {
+        let cluster = try LocalCluster(size: 3, name: "snapshot-crash", snapshotEntries: 40)
+        try cluster.startAll()
+        let leader = try #require(cluster.waitForAgreedLeader(), "no leader\n\(cluster.logTails())")
+        let lagging = try #require(cluster.nodes.map(\.id).first { $0 != leader })
+        cluster.stop(lagging)
+        try await HeraldClient.withClient(addresses: cluster.producerAddresses(startingAt: leader)) { client in
+            for number in 0..<150 { _ = try await enqueueRetrying(client, LocalCluster.envelope(number)) }
+        }
+        #expect(waitUntil(timeout: .seconds(30)) { (field(cluster, leader, "snapshotIndex") ?? 0) >= 80 })
+
+        // The node swaps the snapshot's state in, then dies before it compacts its log.
+        try cluster.start(lagging, environment: ["HERALD_FAILPOINT": "after-snapshot-swap"])
+        let logPath = cluster.directory.url.appendingPathComponent("node-\(lagging).log")
+        #expect(waitUntil(timeout: .seconds(60)) {
+            ((try? String(contentsOf: logPath, encoding: .utf8)) ?? "").contains("failpoint after-snapshot-swap")
+        }, "\(cluster.logTails())")
+        #expect(waitUntil(timeout: .seconds(10)) { !cluster.isRunning(lagging) })
+        cluster.stop(lagging)
+
+        try cluster.start(lagging)
+        #expect(cluster.waitForConvergence(timeout: .seconds(60)) != nil, "\(cluster.logTails())")
+        let log = try String(contentsOf: logPath, encoding: .utf8)
+        #expect(log.contains("finishing an interrupted snapshot install"), "\(cluster.logTails())")
+    }
 }

@@ -1,0 +1,17 @@
+import Foundation
+import Glibc
+
+/// Crash points for tests of crash recovery: when the environment variable
+/// `HERALD_FAILPOINT` names a point, the process dies there at once (`_exit(70)`, no
+/// cleanup, like a crash). Unset in production; the cost is one dictionary lookup.
+enum Failpoint {
+    /// The failpoint named in the environment, read once.
+    static let armed: String? = ProcessInfo.processInfo.environment["HERALD_FAILPOINT"]
+
+    /// Dies here if `name` is the armed failpoint.
+    static func crashIfSet(_ name: String) {
+        guard armed == name else { return }
+        FileHandle.standardError.write(Data("heraldd: failpoint \(name): exiting\n".utf8))
+        _exit(70)
+    }
+}
