@@ -117,7 +117,7 @@ struct PartitionTests {
 
         // The majority elects a leader of its own and accepts enqueues.
         let newLeader = try #require(await cluster.waitForLeader(among: majority, timeout: .seconds(20)),
-                                     "the majority elected no leader\n\(cluster.convergenceReport())")
+                                     "the majority elected no leader\n\(cluster.convergenceReport())\n\(cluster.logTails(lines: 40))")
         #expect(majority.contains(newLeader))
         let majorityLoad = ProducerLoad(name: "majority", addresses: cluster.producerAddresses(only: majority.sorted()),
                                         lanes: 4, configuration: loadConfiguration)
