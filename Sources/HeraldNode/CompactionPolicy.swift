@@ -6,7 +6,6 @@ import Synchronization
 /// comes first. Only the Raft loop uses it; the lock just makes it `Sendable`.
 public final class CompactionPolicy: Sendable {
     private struct State {
-        var snapshotIndex: LogIndex = .zero
         var bytesSince = 0
         var forced = false
     }
@@ -40,8 +39,8 @@ public final class CompactionPolicy: Sendable {
     /// Asks for a snapshot at the next opportunity (the kept one is missing).
     func forceNext() { state.withLock { $0.forced = true } }
 
-    /// Starts counting again after a snapshot at `index`.
-    func reset(at index: LogIndex) {
-        state.withLock { $0 = State(snapshotIndex: index) }
+    /// Starts counting again after a snapshot.
+    func reset() {
+        state.withLock { $0 = State() }
     }
 }

@@ -172,6 +172,6 @@ struct NodeEndpoints: AdminEndpoints {
             clusterName: cluster.clusterName, region: node.region, raft: raftStatus,
             stateDigest: digest.high ^ digest.low,
             connectedPeers: transport.connectedPeers.map(\.rawValue),
-            uptimeSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            uptimeSeconds: elapsed.seconds)
     }
 }

@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import Glibc
 import HeraldConfig
 import Logging
 import RaftCore
@@ -21,9 +20,17 @@ final class NodeSnapshots: SnapshotStorage {
     private let intentPath: String
     private let sources: [NodeID: Endpoint]
     private let logger: Logger
-    private let sealing = Mutex(false)
-    /// Whether a background flush for the next snapshot was started.
-    private let flushStarted = Mutex(false)
+    /// Where the next snapshot stands.
+    private enum Phase {
+        /// Nothing started.
+        case idle
+        /// The memtables are being flushed in the background (`prepare`).
+        case flushing
+        /// The last checkpoint is being sealed off the loop (`take`).
+        case sealing
+    }
+
+    private let phase = Mutex(Phase.idle)
     private let sealQueue = DispatchQueue(label: "herald.snapshot-seal")
     /// How long an install keeps trying the members before the node gives up.
     private let installDeadline: Duration
@@ -53,34 +60,33 @@ final class NodeSnapshots: SnapshotStorage {
     }
 
     func prepare() throws -> Bool {
-        guard !sealing.withLock({ $0 }) else { return false }
-        if !flushStarted.withLock({ $0 }) {
+        switch phase.withLock({ $0 }) {
+        case .sealing:
+            return false
+        case .idle:
             // A checkpoint flushes the memtables inside the loop; flushing most of them
             // beforehand, in the background, keeps that stall short (a long one would
             // look like a dead leader to the followers).
             try applier.store.withStore { try $0.startFlush() }
-            flushStarted.withLock { $0 = true }
+            phase.withLock { $0 = .flushing }
             return false
+        case .flushing:
+            return !applier.store.withStore { $0.isFlushPending }
         }
-        return !applier.store.withStore { $0.isFlushPending }
     }
 
     func take(at metadata: SnapshotMetadata) throws -> [UInt8]? {
-        flushStarted.withLock { $0 = false }
-        let busy = sealing.withLock { busy in
-            defer { busy = true }
-            return busy
-        }
-        guard !busy else { return nil }
+        guard phase.withLock({ $0 }) != .sealing else { return nil }
         let partial: String
         do {
             partial = try keeper.checkpoint(applier.store, at: metadata)
         } catch {
-            sealing.withLock { $0 = false }
+            phase.withLock { $0 = .idle }
             throw error
         }
+        phase.withLock { $0 = .sealing }
         sealQueue.async { [self] in
-            defer { sealing.withLock { $0 = false } }
+            defer { phase.withLock { $0 = .idle } }
             do {
                 let sealed = try keeper.seal(partial, metadata: metadata)
                 logger.info("snapshot taken", metadata: [
@@ -140,18 +146,7 @@ final class NodeSnapshots: SnapshotStorage {
     }
 
     private func writeIntent(_ metadata: SnapshotMetadata) throws {
-        let bytes = SnapshotManifest(metadata: metadata, files: [], totalChecksum: 0).encoded()
-        let temporary = intentPath + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-            throw SnapshotInstallFailure(index: metadata.index, reason: "cannot write \(temporary)")
-        }
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: temporary))
-        try handle.synchronize()
-        try handle.close()
-        // The state swap that follows syncs this directory, making the rename durable first.
-        guard rename(temporary, intentPath) == 0 else {
-            throw SnapshotInstallFailure(index: metadata.index, reason: "cannot rename \(temporary): errno \(errno)")
-        }
+        try DurableFiles.replace(intentPath, with: SnapshotManifest(metadata: metadata, files: [], totalChecksum: 0).encoded())
     }
 
     /// Serves part of a kept snapshot to a follower.

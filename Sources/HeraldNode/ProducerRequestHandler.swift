@@ -94,28 +94,28 @@ struct ProducerRequestHandler: Sendable {
     /// - Returns: false when this node does not lead; the caller then uses `respond`.
     func enqueueIfLeading(_ envelope: EnvelopeFields, completion: @escaping @Sendable (ProducerResponse) -> Void) -> Bool {
         guard raft.currentStatus.role == .leader else { return false }
-        switch prepareEnqueue(envelope) {
-        case .failure(let error):
-            completion(.error(error.code, detail: error.detail))
-        case .success(let command):
-            raft.propose(command.encoded()) { result in
-                switch Self.enqueueResult(result) {
-                case .success(let ack): completion(.enqueued(ack))
-                case .failure(let error): completion(.error(error.code, detail: error.detail))
-                }
+        enqueue(envelope) { result in
+            switch result {
+            case .success(let ack): completion(.enqueued(ack))
+            case .failure(let error): completion(.error(error.code, detail: error.detail))
             }
         }
         return true
     }
 
     private func enqueue(_ envelope: EnvelopeFields) async -> Result<EnqueueAck, ProducerError> {
+        await withCheckedContinuation { continuation in
+            enqueue(envelope) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Validates and proposes an enqueue; `completion` gets the ack or the refusal
+    /// (at once for an invalid envelope, otherwise from the Raft loop).
+    private func enqueue(_ envelope: EnvelopeFields,
+                         completion: @escaping @Sendable (Result<EnqueueAck, ProducerError>) -> Void) {
         switch prepareEnqueue(envelope) {
-        case .failure(let error):
-            return .failure(error)
-        case .success(let command):
-            return await withCheckedContinuation { continuation in
-                raft.propose(command.encoded()) { continuation.resume(returning: Self.enqueueResult($0)) }
-            }
+        case .failure(let error): completion(.failure(error))
+        case .success(let command): raft.propose(command.encoded()) { completion(Self.enqueueResult($0)) }
         }
     }
 

@@ -171,12 +171,7 @@ final class ProducerServer: Service, Sendable {
     }
 
     private func admit(_ size: Int, inFlight: InFlightCount) -> Bool {
-        let connectionOK = inFlight.count.withLock { count -> Bool in
-            guard count < maxInFlight else { return false }
-            count += 1
-            return true
-        }
-        guard connectionOK else { return false }
+        guard inFlight.tryAcquire(limit: maxInFlight) else { return false }
         let nodeOK = bufferedBytes.withLock { total -> Bool in
             guard total + size <= maxBufferedBytes else { return false }
             total += size
@@ -202,26 +197,39 @@ final class ProducerServer: Service, Sendable {
     }
 }
 
-/// Requests in progress on one connection.
+/// Requests in progress on one connection, and who waits for none to be left.
 final class InFlightCount: Sendable {
-    let count = Mutex(0)
-    private let waiter = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    private struct State {
+        var count = 0
+        var drainWaiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    /// Starts one request unless `limit` are already in progress.
+    func tryAcquire(limit: Int) -> Bool {
+        state.withLock { state in
+            guard state.count < limit else { return false }
+            state.count += 1
+            return true
+        }
+    }
 
     /// Ends one request; wakes `drained()` when it was the last.
     func release() {
-        let last = count.withLock { count -> Bool in
-            count -= 1
-            return count == 0
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.count -= 1
+            return state.count == 0 ? state.drainWaiter.take() : nil
         }
-        if last, let waiter = waiter.withLock({ $0.take() }) { waiter.resume() }
+        waiter?.resume()
     }
 
     /// Waits until no request is in progress. One waiter at most.
     func drained() async {
         await withCheckedContinuation { continuation in
-            let idle = count.withLock { count -> Bool in
-                if count == 0 { return true }
-                waiter.withLock { $0 = continuation }
+            let idle = state.withLock { state -> Bool in
+                if state.count == 0 { return true }
+                state.drainWaiter = continuation
                 return false
             }
             if idle { continuation.resume() }

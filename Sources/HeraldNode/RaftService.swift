@@ -187,7 +187,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
                 try await snapshots.install(snapshot, leader: core.leader)
                 try await log.compact(through: snapshot.metadata)
                 try snapshots.finishInstall()
-                compaction.reset(at: snapshot.metadata.index)
+                compaction.reset()
             }
             var persist = Duration.zero
             if !ready.entries.isEmpty || ready.hardState != nil {
@@ -232,7 +232,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             try snapshots.finishInstall()
         }
         let recovered = try log.recover()
-        compaction.reset(at: recovered.snapshot?.index ?? .zero)
+        compaction.reset()
         var descriptor: [UInt8] = []
         if let metadata = recovered.snapshot {
             if let kept = try snapshots.descriptor(restoring: metadata) {
@@ -259,7 +259,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
               let descriptor = try snapshots.take(at: metadata) else { return }
         core.compact(to: Snapshot(metadata: metadata, data: descriptor))
         try await log.compact(through: metadata)
-        compaction.reset(at: applied)
+        compaction.reset()
         logger.info("log compacted", metadata: ["through": "\(applied)", "term": "\(metadata.term)"])
     }
 

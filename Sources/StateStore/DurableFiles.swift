@@ -3,7 +3,7 @@ internal import Glibc
 
 /// File-system steps that must be durable: fsync of files and directories, atomic
 /// replacement, recursive listing. Foundation handles names; Glibc does the syncing.
-enum DurableFiles {
+public enum DurableFiles {
     static func fail(_ operation: String, _ path: String) -> StateStoreError {
         .io(operation: operation, path: path, errno: errno)
     }
@@ -18,7 +18,8 @@ enum DurableFiles {
 
     /// Writes `bytes` to `path` through a temp file, fsyncs it, renames it into place and
     /// fsyncs the directory.
-    static func replace(_ path: String, with bytes: [UInt8]) throws(StateStoreError) {
+    /// - Throws: `.io` naming the step that failed.
+    public static func replace(_ path: String, with bytes: [UInt8]) throws(StateStoreError) {
         let temp = path + ".tmp"
         guard FileManager.default.createFile(atPath: temp, contents: Data(bytes)) else { throw fail("create", temp) }
         try sync(temp)
