@@ -6,8 +6,8 @@ public import Wire
 /// A producer's connection to a Herald cluster.
 ///
 /// The client keeps one TCP connection to one node at a time. It tries `addresses` in
-/// order and moves on when one is down; when a connection drops it reconnects to the
-/// next address. Requests are pipelined: many may be in flight at once over the one
+/// order and moves on when one is down or (with `followLeader`, the default) names
+/// another node as leader; when a connection drops it reconnects to the next address. Requests are pipelined: many may be in flight at once over the one
 /// connection, and responses are matched to requests by request id, in whatever order
 /// they arrive. A request that is in flight when the connection drops fails with
 /// `connectionLost`; retry it (enqueues with the same idempotency key).
@@ -146,7 +146,8 @@ public final class HeraldClient: Sendable {
     // MARK: - Connection loop
 
     /// Keeps a connection open until the task is cancelled: tries the addresses in order,
-    /// serves the first that welcomes it, and after a drop moves on to the next address.
+    /// serves the first that welcomes it (with `followLeader`, the first that leads, else a
+    /// follower), and after a drop moves on to the next address.
     /// When a whole round fails, waiting requests fail with `unreachable` and the loop
     /// pauses (doubling from `initialReconnectDelay` to `maxReconnectDelay`) before the
     /// next round. On return every waiting request fails with `closed`.
@@ -163,20 +164,33 @@ public final class HeraldClient: Sendable {
             var failures: [String] = []
             var served = false
             var shortLived = false
-            for offset in 0..<addresses.count where !Task.isCancelled {
-                let index = (nextIndex + offset) % addresses.count
+            // With `followLeader`, a follower is passed over while other addresses remain
+            // this round; when none leads (or the leader's is down) the first follower is
+            // tried once more at the end and kept.
+            var order = (0..<addresses.count).map { (nextIndex + $0) % addresses.count }
+            var follower: Int?
+            var position = 0
+            attempts: while position < order.count, !Task.isCancelled {
+                let index = order[position]
+                position += 1
                 do {
                     let started = ContinuousClock.now
-                    try await connectAndServe(addresses[index])
-                    served = true
-                    // NB: a node that drops every connection right after `welcome` must not
-                    // make the loop spin, so only a connection that lasted resets the pause.
-                    shortLived = ContinuousClock.now - started < .seconds(1)
-                    nextIndex = (index + 1) % addresses.count
-                    break
+                    let passOver = configuration.followLeader && position < order.count
+                    switch try await connectAndServe(addresses[index], passOverFollower: passOver) {
+                    case .passedOver:
+                        follower = follower ?? index
+                    case .served:
+                        served = true
+                        // NB: a node that drops every connection right after `welcome` must not
+                        // make the loop spin, so only a connection that lasted resets the pause.
+                        shortLived = ContinuousClock.now - started < .seconds(1)
+                        nextIndex = (index + 1) % addresses.count
+                        break attempts
+                    }
                 } catch {
                     failures.append("\(addresses[index]): \(error.detail)")
                 }
+                if position == addresses.count, let follower { order.append(follower) }
             }
             if served && !shortLived {
                 delay = configuration.initialReconnectDelay
@@ -197,10 +211,21 @@ public final class HeraldClient: Sendable {
         connectionWaiters.close(with: HeraldClientError(code: .closed, detail: "the client has stopped"))
     }
 
+    /// How a welcomed connection ended.
+    private enum ConnectionEnd {
+        /// It served requests until it closed.
+        case served
+        /// Its node named another node as leader, so it was closed at once.
+        case passedOver
+    }
+
     /// Connects to `address`, says `hello`, and reads responses until the connection ends.
+    /// - Parameter passOverFollower: close the connection right after `welcome` when the
+    ///   node names another node as leader.
     /// - Throws: when no welcomed connection could be made (the caller tries the next
-    ///   address); returns normally once a welcomed connection has ended.
-    private func connectAndServe(_ address: HeraldServerAddress) async throws(HeraldClientError) {
+    ///   address); returns once a welcomed connection has ended.
+    private func connectAndServe(_ address: HeraldServerAddress,
+                                 passOverFollower: Bool) async throws(HeraldClientError) -> ConnectionEnd {
         let channel: NIOAsyncChannel<Frame, Frame>
         let maxFrameBytes = configuration.maxResponseFrameBytes
         do {
@@ -217,7 +242,7 @@ public final class HeraldClient: Sendable {
         }
 
         let helloID = nextRequestID()
-        let outcome: Result<Void, HeraldClientError>
+        let outcome: Result<ConnectionEnd, HeraldClientError>
         do {
             outcome = try await channel.executeThenClose { inbound, outbound in
                 var frames = inbound.makeAsyncIterator()
@@ -226,17 +251,18 @@ public final class HeraldClient: Sendable {
                 case .success(let value): welcome = value
                 case .failure(let error): return .failure(error)
                 }
+                if passOverFollower, let leader = welcome.leader, leader != welcome.node { return .success(.passedOver) }
                 let connection = ProducerConnection(address: address, welcome: welcome, channel: channel.channel)
                 publish(connection)
                 let reason = await readResponses(from: &frames, into: connection)
                 unpublish(connection, reason: reason)
-                return .success(())
+                return .success(.served)
             }
         } catch {
             // `executeThenClose` rethrows only what the body throws; the body throws nothing.
             outcome = .failure(HeraldClientError(code: .connectionLost, detail: "\(error)"))
         }
-        try outcome.get()
+        return try outcome.get()
     }
 
     /// Sends `hello` and reads the `welcome`, closing the channel if it takes longer than

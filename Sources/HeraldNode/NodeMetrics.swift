@@ -3,7 +3,7 @@ import Synchronization
 import Wire
 
 /// Counters a node keeps for `/metrics`. Cheap to bump from any task: one lock, held
-/// for a dictionary update.
+/// for an update keyed by small integers (label strings are built only when rendering).
 final class NodeMetrics: Sendable {
     /// A counter's name and labels, e.g. `herald_producer_requests_total{kind="enqueue"}`.
     struct Series: Hashable, Sendable {
@@ -22,7 +22,25 @@ final class NodeMetrics: Sendable {
         }
     }
 
-    private let counters = Mutex<[Series: UInt64]>([:])
+    /// The labels of one `herald_producer_requests_total` series.
+    struct AnswerKind: Hashable, Sendable {
+        var request: ProducerFrameKind
+        /// `nil` for a successful answer.
+        var error: ProducerErrorCode?
+        var forwarded: Bool
+
+        var series: Series {
+            Series(name: "herald_producer_requests_total",
+                   labels: ["kind": "\(request)", "outcome": error?.name ?? "ok", "from": forwarded ? "node" : "producer"])
+        }
+    }
+
+    private struct Counts {
+        var answers: [AnswerKind: UInt64] = [:]
+        var enqueuedMessages: UInt64 = 0
+    }
+
+    private let counts = Mutex(Counts())
 
     /// Help text per counter name, printed as `# HELP`.
     static let help: [String: String] = [
@@ -30,45 +48,43 @@ final class NodeMetrics: Sendable {
         "herald_enqueued_messages_total": "New messages acknowledged to producers connected to this node (not duplicates, not forwarded requests).",
     ]
 
-    /// Adds `amount` to the counter.
-    func increment(_ name: String, _ labels: [String: String] = [:], by amount: UInt64 = 1) {
-        counters.withLock { $0[Series(name: name, labels: labels), default: 0] += amount }
-    }
-
     /// Every counter in Prometheus text format.
     func renderCounters() -> String {
-        let snapshot = counters.withLock { $0 }
+        let snapshot = counts.withLock { $0 }
+        var series: [Series: UInt64] = [:]
+        for (kind, value) in snapshot.answers { series[kind.series, default: 0] += value }
+        if snapshot.enqueuedMessages > 0 {
+            series[Series(name: "herald_enqueued_messages_total", labels: [:])] = snapshot.enqueuedMessages
+        }
         var out = ""
-        for name in Set(snapshot.keys.map(\.name)).sorted() {
+        for name in Set(series.keys.map(\.name)).sorted() {
             out += "# HELP \(name) \(Self.help[name] ?? name)\n# TYPE \(name) counter\n"
-            for (series, value) in snapshot.filter({ $0.key.name == name }).sorted(by: { $0.key.rendered < $1.key.rendered }) {
+            for (series, value) in series.filter({ $0.key.name == name }).sorted(by: { $0.key.rendered < $1.key.rendered }) {
                 out += "\(series.rendered) \(value)\n"
             }
         }
         return out
     }
-}
 
-extension NodeMetrics {
     /// Counts one answered producer request, and the new messages it acknowledged
     /// unless another node forwarded it here (that node counts them).
     func recordAnswer(to request: ProducerRequest, _ response: ProducerResponse, forwarded: Bool) {
-        let outcome: String
+        var error: ProducerErrorCode?
+        var fresh: UInt64 = 0
         switch response {
-        case .error(let code, _): outcome = code.name
-        default: outcome = "ok"
-        }
-        increment("herald_producer_requests_total",
-                  ["kind": "\(request.kind)", "outcome": outcome, "from": forwarded ? "node" : "producer"])
-        guard !forwarded else { return }
-        switch response {
+        case .error(let code, _):
+            error = code
         case .enqueued(let ack) where !ack.duplicate:
-            increment("herald_enqueued_messages_total")
+            fresh = 1
         case .batchResult(let results):
-            let fresh = results.filter { if case .success(let ack) = $0 { !ack.duplicate } else { false } }.count
-            if fresh > 0 { increment("herald_enqueued_messages_total", by: UInt64(fresh)) }
+            fresh = UInt64(results.filter { if case .success(let ack) = $0 { !ack.duplicate } else { false } }.count)
         default:
             break
+        }
+        let kind = AnswerKind(request: request.kind, error: error, forwarded: forwarded)
+        counts.withLock { counts in
+            counts.answers[kind, default: 0] += 1
+            if !forwarded { counts.enqueuedMessages += fresh }
         }
     }
 }

@@ -15,6 +15,8 @@ struct ProducerRequestHandler: Sendable {
     let machine: QueueStateMachine
     let validator: EnvelopeValidator
     let forwarder: LeaderForwarder
+    /// Where fresh message ids come from.
+    let messageIDs = MessageIDSequence()
     let clusterStatus: @Sendable () async -> ClusterStatusReport
 
     /// Answers one request. `forwarded` is true when another node already forwarded it
@@ -121,8 +123,9 @@ struct ProducerRequestHandler: Sendable {
 
     /// Builds and validates the enqueue command (a fresh message id, the leader's time).
     private func prepareEnqueue(_ envelope: EnvelopeFields) -> Result<QueueCommand, ProducerError> {
+        let stamp = now()
         let request = EnqueueRequest(
-            messageID: MessageID.random(),
+            messageID: messageIDs.next(at: stamp),
             idempotencyKey: envelope.idempotencyKey.isEmpty ? nil : envelope.idempotencyKey,
             mailFrom: envelope.mailFrom, recipients: envelope.recipients, message: envelope.message,
             priority: envelope.priority,
@@ -133,7 +136,7 @@ struct ProducerRequestHandler: Sendable {
         } catch {
             return .failure(ProducerError(code: error.producerCode, detail: error.description))
         }
-        return .success(.enqueue(request, at: now()))
+        return .success(.enqueue(request, at: stamp))
     }
 
     /// Maps what applying an enqueue did (or why it failed) to the producer's answer.

@@ -5,12 +5,6 @@ import Wire
 
 extension MessageID {
     init(_ wire: WireMessageID) { self.init(high: wire.high, low: wire.low) }
-
-    /// A fresh random id (chosen by the leader before it proposes).
-    static func random() -> MessageID {
-        var generator = SystemRandomNumberGenerator()
-        return MessageID(high: generator.next(), low: generator.next())
-    }
 }
 
 extension WireMessageID {

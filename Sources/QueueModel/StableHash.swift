@@ -23,21 +23,32 @@ public enum StableHash {
         return hash
     }
 
-    /// A second, independent 64-bit lane: multiply-rotate per byte, then the SplitMix64
-    /// finaliser. Combined with `fnv1a64` it gives `StateDigest` 128 bits.
+    /// Two independent 64-bit lanes over `bytes`, eight bytes (little-endian) per step,
+    /// continuing from `seed`; the tail is zero-padded and the length mixed in, so inputs
+    /// of different lengths differ. Fast enough to run over every applied command.
     /// - Parameters:
     ///   - bytes: the input.
-    ///   - seed: the starting state.
-    /// - Returns: the hash.
-    public static func mix64(_ bytes: some Sequence<UInt8>, seed: UInt64) -> UInt64 {
-        var hash = seed ^ 0x9e37_79b9_7f4a_7c15
-        var length: UInt64 = 0
-        for byte in bytes {
-            hash = (hash ^ UInt64(byte)) &* 0xff51_afd7_ed55_8ccd
-            hash = (hash << 29) | (hash >> 35)
-            length &+= 1
+    ///   - seed: the two lanes' starting state.
+    /// - Returns: both lanes, each finalised.
+    public static func lanes128(_ bytes: UnsafeRawBufferPointer, seed: (UInt64, UInt64)) -> (UInt64, UInt64) {
+        var first = seed.0 ^ 0x9e37_79b9_7f4a_7c15
+        var second = seed.1 ^ 0xc2b2_ae3d_27d4_eb4f
+        let wholeWords = bytes.count / 8
+        for word in 0..<wholeWords {
+            let value = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: word * 8, as: UInt64.self))
+            first = (first ^ value) &* 0xff51_afd7_ed55_8ccd
+            first = (first << 29) | (first >> 35)
+            second = (second &+ value) &* 0xc4ce_b9fe_1a85_ec53
+            second = (second << 31) | (second >> 33)
         }
-        return finalise(hash ^ length)
+        var tail: UInt64 = 0
+        for offset in stride(from: bytes.count - 1, through: wholeWords * 8, by: -1) {
+            tail = tail << 8 | UInt64(bytes[offset])
+        }
+        let length = UInt64(bytes.count)
+        first = (first ^ tail) &* 0xff51_afd7_ed55_8ccd
+        second = (second &+ tail) &* 0xc4ce_b9fe_1a85_ec53
+        return (finalise(first ^ length), finalise(second ^ (length << 1) ^ first))
     }
 
     /// The SplitMix64 finaliser: spreads every input bit over every output bit.

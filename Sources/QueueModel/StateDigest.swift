@@ -2,11 +2,10 @@
 ///
 ///     digest(n) = H(digest(n-1), index(n), bytes(n))
 ///
-/// where H runs two independent 64-bit lanes (`StableHash.fnv1a64` and
-/// `StableHash.mix64`) over `high(n-1) | low(n-1) | index | length | bytes`, all
-/// big-endian. Two nodes with equal digests at equal indexes applied the same commands
-/// in the same order, so (apply being deterministic) hold the same state; comparing
-/// digests across nodes detects divergence.
+/// where H runs `StableHash.lanes128`'s two 64-bit lanes over `bytes`, seeded with
+/// `high(n-1)` and `low(n-1)` mixed with `index`. Two nodes with equal digests at equal
+/// indexes applied the same commands in the same order, so (apply being deterministic)
+/// hold the same state; comparing digests across nodes detects divergence.
 ///
 /// The shell writes `metaMutation` in the same atomic batch as the state the commands
 /// produced, so the applied index and the digest never disagree with the data.
@@ -39,17 +38,11 @@ public struct StateDigest: Hashable, Sendable, CustomStringConvertible {
     /// - Returns: the next digest in the chain.
     public func advanced(index: AppliedIndex, commandBytes: [UInt8]) -> StateDigest {
         precondition(index > self.index, "applied index must grow: \(index) after \(self.index)")
-        var framed: [UInt8] = []
-        framed.reserveCapacity(32 + commandBytes.count)
-        framed.appendBigEndian(high)
-        framed.appendBigEndian(low)
-        framed.appendBigEndian(index.rawValue)
-        framed.appendBigEndian(UInt64(commandBytes.count))
-        framed.append(contentsOf: commandBytes)
-        return StateDigest(
-            index: index,
-            high: StableHash.fnv1a64(framed),
-            low: StableHash.mix64(framed, seed: 0x5175_6575_654d_6f64))  // "QueueMod"
+        let lanes = commandBytes.withUnsafeBytes { bytes in
+            StableHash.lanes128(bytes, seed: (high ^ StableHash.finalise(index.rawValue),
+                                              low &+ StableHash.finalise(~index.rawValue)))
+        }
+        return StateDigest(index: index, high: lanes.0, low: lanes.1)
     }
 
     /// The index and 32 hex digits of the two lanes, e.g. `i42:0123…cdef`.

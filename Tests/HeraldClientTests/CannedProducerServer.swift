@@ -18,11 +18,11 @@ struct CannedProducerServer {
         }
 
         /// Reads `hello` and answers `welcome` from `node`.
-        mutating func acceptHello(node: UInt64 = 1, maxInFlight: UInt32 = 1024) async throws {
+        mutating func acceptHello(node: UInt64 = 1, leader: UInt64 = 1, maxInFlight: UInt32 = 1024) async throws {
             guard let (requestID, request) = try await next(), case .hello = request else {
                 throw WireError.malformed("expected hello")
             }
-            try await reply(requestID, .welcome(ProducerWelcome(node: NodeID(node), leader: NodeID(1), maxInFlight: maxInFlight)))
+            try await reply(requestID, .welcome(ProducerWelcome(node: NodeID(node), leader: NodeID(leader), maxInFlight: maxInFlight)))
         }
 
         /// Writes a response.

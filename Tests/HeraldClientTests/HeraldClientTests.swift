@@ -176,6 +176,55 @@ struct HeraldClientTests {
         }
     }
 
+    /// A canned node that welcomes as `node` naming `leader`, then answers every request
+    /// with a cluster status naming itself in `term` (so a test sees who answered).
+    static func statusNode(_ node: UInt64, leader: UInt64) -> @Sendable (inout CannedProducerServer.Connection) async throws -> Void {
+        { connection in
+            try await connection.acceptHello(node: node, leader: leader)
+            while let (requestID, _) = try await connection.next() {
+                try await connection.reply(requestID, .clusterStatus(ClusterStatusReport(leader: NodeID(leader), term: Term(node), nodes: [])))
+            }
+        }
+    }
+
+    @Test("with followLeader the client passes over a follower to reach the leader; without, it stays")
+    func followsLeader() async throws {
+        try await CannedProducerServer.run(script: Self.statusNode(1, leader: 2)) { followerPort in
+            try await CannedProducerServer.run(script: Self.statusNode(2, leader: 2)) { leaderPort in
+                let addresses = [Self.address(followerPort), Self.address(leaderPort)]
+                try await HeraldClient.withClient(addresses: addresses, configuration: Self.fast) { client in
+                    let answered = try await client.clusterStatus()
+                    #expect(answered.term == Term(2))
+                    #expect(client.currentAddress == Self.address(leaderPort))
+                    #expect(client.currentWelcome?.node == NodeID(2))
+                }
+                var stay = Self.fast
+                stay.followLeader = false
+                try await HeraldClient.withClient(addresses: addresses, configuration: stay) { client in
+                    let answered = try await client.clusterStatus()
+                    #expect(answered.term == Term(1))
+                    #expect(client.currentWelcome?.node == NodeID(1))
+                }
+            }
+        }
+    }
+
+    @Test("when no reachable address leads, the client settles on a follower")
+    func settlesOnFollower() async throws {
+        let refusing = try await CannedProducerServer.refusingPort()
+        try await CannedProducerServer.run(script: Self.statusNode(1, leader: 3)) { first in
+            try await CannedProducerServer.run(script: Self.statusNode(2, leader: 3)) { second in
+                // The leader (node 3) is down: after a round, the first follower is kept.
+                let addresses = [Self.address(first), Self.address(second), Self.address(refusing)]
+                try await HeraldClient.withClient(addresses: addresses, configuration: Self.fast) { client in
+                    let answered = try await client.clusterStatus()
+                    #expect(answered.term == Term(1))
+                    #expect(client.currentAddress == Self.address(first))
+                }
+            }
+        }
+    }
+
     @Test("when every address refuses, requests fail as unreachable")
     func unreachable() async throws {
         let first = try await CannedProducerServer.refusingPort()

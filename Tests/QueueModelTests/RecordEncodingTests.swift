@@ -60,6 +60,28 @@ struct RecordEncodingTests {
             .advanced(index: AppliedIndex(2), commandBytes: [2]))
     }
 
+    @Test("the digest's word-wise hash sees every byte, the length and the seed")
+    func digestLanesSeeEveryByte() {
+        func lanes(_ bytes: [UInt8], seed: (UInt64, UInt64) = (1, 2)) -> [UInt64] {
+            let pair = bytes.withUnsafeBytes { StableHash.lanes128($0, seed: seed) }
+            return [pair.0, pair.1]
+        }
+        var seen = Set<[UInt64]>()
+        // Lengths around the 8-byte word boundary, including the empty input.
+        for length in 0...25 {
+            let base = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            #expect(seen.insert(lanes(base)).inserted, "length \(length) collides with a shorter input")
+            #expect(lanes(base) == lanes(base))
+            for position in 0..<length {
+                var flipped = base
+                flipped[position] ^= 0x01
+                #expect(seen.insert(lanes(flipped)).inserted, "flipping byte \(position) of \(length) went unseen")
+            }
+        }
+        #expect(lanes([], seed: (1, 2)) != lanes([], seed: (1, 3)))
+        #expect(lanes([0], seed: (1, 2)) != lanes([0, 0], seed: (1, 2)))
+    }
+
     @Test("corrupt stored bytes throw typed errors instead of trapping")
     func corruptRecordsThrow() {
         var rng = SeededGenerator(seed: 0xBAD)

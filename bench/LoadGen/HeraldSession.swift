@@ -126,6 +126,7 @@ final class HeraldSession: ChannelInboundHandler, LoadSession {
         case .welcome(let welcome):
             guard !welcomed else { return }
             welcomed = true
+            if let leader = welcome.leader, leader != welcome.node, connection.seekLeader(leaving: self) { return }
             if connection.plan.inflight > Int(welcome.maxInFlight) {
                 StandardError.write("--inflight \(connection.plan.inflight) exceeds the node's maxInFlight \(welcome.maxInFlight)")
             }

@@ -48,6 +48,8 @@ final class LoadConnection<Session: LoadSession> {
     private var backoffNanoseconds = LoadConnection.initialBackoff
     private var hasBeenReady = false
     private var lastFailure = ""
+    /// Endpoints left behind since the last ready session because they did not lead.
+    private var leaderSearchHops = 0
 
     private static var initialBackoff: UInt64 { 20_000_000 }
     private static var maximumBackoff: UInt64 { 500_000_000 }
@@ -154,11 +156,29 @@ final class LoadConnection<Session: LoadSession> {
         handshakeTimer?.cancel()
         handshakeTimer = nil
         link = .ready(session)
+        leaderSearchHops = 0
         backoffNanoseconds = Self.initialBackoff
         progress.setConnected(true)
         if hasBeenReady { StandardError.write("connection \(index): reconnected to \(currentEndpoint)") }
         hasBeenReady = true
         pump()
+    }
+
+    /// The session's node does not lead (`--follow-leader`): unless every endpoint was
+    /// tried since the last ready session, closes it and connects to the next endpoint
+    /// at once. Nothing was in flight yet, so nothing fails.
+    /// - Returns: false when the caller should use this session after all.
+    func seekLeader(leaving session: Session) -> Bool {
+        guard plan.followLeader, case .handshaking(let current) = link, current === session,
+              leaderSearchHops + 1 < plan.endpoints.count, phase == .running else { return false }
+        leaderSearchHops += 1
+        link = .idle
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
+        session.close()
+        endpointCursor += 1
+        connect()
+        return true
     }
 
     /// The session's channel closed: fail what was in flight and reconnect.

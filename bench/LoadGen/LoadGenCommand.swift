@@ -77,6 +77,9 @@ struct LoadGenCommand: AsyncParsableCommand {
     @Option(help: "Seconds between progress lines on standard error; 0 for none.")
     var progress: Double = 1
 
+    @Flag(help: "herald: connect to the leader when a node's welcome names another node as leader (as HeraldClient does), instead of staying on the first node and letting it forward.")
+    var followLeader = false
+
     func validate() throws {
         guard Endpoint.parseList(endpoints) != nil else { throw ValidationError("--endpoints: expected host:port[,host:port...]") }
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
@@ -91,6 +94,7 @@ struct LoadGenCommand: AsyncParsableCommand {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64") }
         if verifyAcks != nil, !system.canVerify { throw ValidationError("--verify-acks supports herald and etcd") }
         if natsCreateStream, system != .nats { throw ValidationError("--nats-create-stream needs --system nats") }
+        if followLeader, system != .herald { throw ValidationError("--follow-leader needs --system herald") }
         guard (1...5).contains(natsReplicas) else { throw ValidationError("--nats-replicas must be in 1...5") }
         if let maxRuntime, verifyAcks == nil, maxRuntime <= warmup + duration {
             throw ValidationError("--max-runtime must exceed --warmup + --duration")
@@ -121,7 +125,7 @@ struct LoadGenCommand: AsyncParsableCommand {
             giveUpAt: verifyAcks != nil ? giveUpAt : min(giveUpAt, measureEndsAt + timeoutNanoseconds + UInt64(second)),
             schedule: verifyAcks == nil ? rate.map { OpenLoopSchedule(totalRate: $0, connections: connections) } : nil,
             ackLog: try ackLog.map { try OutputFile(creating: $0) },
-            recordAcks: try recordAcks.map { try OutputFile(creating: $0) })
+            recordAcks: try recordAcks.map { try OutputFile(creating: $0) }, followLeader: followLeader)
         let runner = LoadRunner(plan: plan, threads: threads, progressInterval: progress)
 
         if let verifyAcks {

@@ -29,6 +29,9 @@ struct RunPlan: Sendable {
     var ackLog: OutputFile?
     /// One line per acknowledged item.
     var recordAcks: OutputFile?
+    /// Herald: a connection whose node names another node as leader in `welcome` moves on
+    /// to the next endpoint, up to one round, as Herald's client library does.
+    var followLeader = false
 
     /// Whether a request scheduled at `time` counts in the report.
     @inline(__always)
