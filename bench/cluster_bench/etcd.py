@@ -11,6 +11,7 @@ NAME = "etcd"
 
 class EtcdCluster:
     name = NAME
+    client_args = ()
     # The loadgen's --ack-log term for etcd is the raft_term of the response header.
     failover_supported = True
 

@@ -32,7 +32,7 @@ def first_ack_after(ack_log, kill_ns, kill_term):
     return first
 
 
-def run(cluster, loadgen, workdir, kills, rate, payload, connections, inflight, pre=2.0, post=8.0,
+def run(cluster, loadgen, workdir, kills, rate, payload, connections, inflight, pre=2.0, post=8.0, client_args=(),
         verify=True):
     """Returns a dict with per-kill rows, p50/p99/max of the failover time and the verification."""
     rows = []
@@ -43,7 +43,7 @@ def run(cluster, loadgen, workdir, kills, rate, payload, connections, inflight, 
         record = os.path.join(workdir, tag + ".acks")
         proc, stem = loadgen.start(tag, system=cluster.name, endpoints=cluster.endpoints, payload=payload,
                                    duration=pre + post, connections=connections, inflight=inflight,
-                                   rate=rate, ack_log=ack_log, record_acks=record)
+                                   rate=rate, ack_log=ack_log, record_acks=record, extra=client_args)
         time.sleep(pre)  # steady load before the kill (a measurement interval, not a wait)
         if not proc.alive():
             raise BenchError(f"{proc.name} exited before the kill:\n{proc.log_tail()}")

@@ -19,6 +19,9 @@ def example_raft_timings():
 class HeraldCluster:
     name = NAME
     failover_supported = True
+    # Herald's client library moves to the leader named in `welcome` (HeraldClient's
+    # followLeader, on by default); the load generator does the same.
+    client_args = ("--follow-leader",)
 
     def __init__(self, workdir, heraldd_bin, herald_bin, size=3):
         self.workdir = workdir

@@ -211,13 +211,15 @@ class Bench:
             json.dump(self.results, f, indent=1)
         os.replace(tmp, self.results_path)
 
-    def measured_run(self, cluster, kind, payload, duration, rate=None):
+    def measured_run(self, cluster, kind, payload, duration, rate=None, client_args=None):
         a = self.args
         tag = f"{cluster.name}-{kind}-{payload}" + (f"-{rate:g}" if rate else "")
         before = osstats.snapshot(cluster.server_pids())
         start = time.monotonic()
+        extra = cluster.client_args if client_args is None else client_args
         result = self.loadgen.run(tag, system=cluster.name, endpoints=cluster.endpoints, payload=payload,
-                                  duration=duration, connections=a.connections, inflight=a.inflight, rate=rate)
+                                  duration=duration, connections=a.connections, inflight=a.inflight, rate=rate,
+                                  extra=extra)
         wall = time.monotonic() - start
         after = osstats.snapshot(cluster.server_pids())
         cpu, written = osstats.delta(before, after)
@@ -237,7 +239,8 @@ class Bench:
         a = self.args
         if a.warmup > 0:
             self.loadgen.run(f"{cluster.name}-warmup-{payload}", system=cluster.name, endpoints=cluster.endpoints,
-                             payload=payload, duration=a.warmup, connections=a.connections, inflight=a.inflight)
+                             payload=payload, duration=a.warmup, connections=a.connections, inflight=a.inflight,
+                             extra=cluster.client_args)
 
     def scenario(self, system, name):
         cluster = make_cluster(system, self.args, os.path.join(self.args.workdir, name))
@@ -255,6 +258,9 @@ class Bench:
                     self.warm(cluster, payload)
                     if "throughput" in a.only:
                         self.measured_run(cluster, "throughput", payload, a.duration)
+                        if cluster.client_args and payload == a.payloads[0]:
+                            # The same load spread over every member, which forwards to the leader.
+                            self.measured_run(cluster, "throughput-forwarded", payload, a.duration, client_args=())
                     if "latency" in a.only:
                         for rate in a.rates:
                             self.measured_run(cluster, "latency", payload, a.latency_duration, rate=rate)
@@ -279,7 +285,7 @@ class Bench:
                 pre, post = (1.5, 6.0) if a.quick else (2.0, 8.0)
                 self.results["failover"][system] = failover.run(
                     cluster, self.loadgen, os.path.join(a.workdir, f"{system}-failover"), a.kills,
-                    a.failover_rate, 1024, a.connections, a.inflight, pre=pre, post=post)
+                    a.failover_rate, 1024, a.connections, a.inflight, pre=pre, post=post, client_args=cluster.client_args)
                 f = self.results["failover"][system]
                 log(f"{system}: failover p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, max {f['max_ms']} ms; "
                     f"verify: {f['verify']['failed_runs']} failed runs, {f['verify']['missing']} missing")

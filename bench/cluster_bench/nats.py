@@ -13,6 +13,7 @@ NAME = "nats"
 
 class NatsCluster:
     name = NAME
+    client_args = ()
     failover_supported = False  # the issue asks for Herald and etcd only
 
     def __init__(self, workdir, nats_bin="nats-server", size=3):

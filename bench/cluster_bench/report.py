@@ -120,6 +120,7 @@ def section(results, plot_rel=None, plot_note=None):
         add(f"| 1 MiB per fdatasync | {_n(d['fsyncs_per_s_1m'])} | {d['mb_per_s_1m']:.0f} |")
         add("")
     tp = _runs(results, "throughput")
+    forwarded = _runs(results, "throughput-forwarded")
     if tp:
         add("### Maximum sustained throughput (closed loop)")
         add("")
@@ -128,14 +129,21 @@ def section(results, plot_rel=None, plot_note=None):
         add("| system | payload | messages/s | payload MB/s | p50 ms | p99 ms | p99.9 ms | CPU s per 10k msgs | "
             "bytes written per msg | errors |")
         add("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for r in tp:
+        for r in tp + forwarded:
             res = r["result"]
             cpu, wb = _resource(r)
             lat = res.get("latency_us") or {}
-            add(f"| {_system(r['system'])} | {_size(r['payload'])} | {_n(res.get('throughput'))} | "
+            label = _system(r['system']) + (" ²" if r["kind"] == "throughput-forwarded" else "")
+            add(f"| {label} | {_size(r['payload'])} | {_n(res.get('throughput'))} | "
                 f"{(res.get('throughput') or 0) * r['payload'] / 1e6:.1f} | {_ms(lat.get('p50'))} | "
                 f"{_ms(lat.get('p99'))} | {_ms(lat.get('p999'))} | {_n(cpu, 2)} | {_n(wb)} | "
                 f"{_n(res.get('errors'))} |")
+        add("")
+        add("Herald's load generator connections move to the leader named in the node's `welcome`, as "
+            "Herald's client library does (`followLeader`); etcd's and NATS's connections stay on the "
+            "member they started on (i % 3), which forwards to its leader, as their clients do."
+            + (" ² Herald with the same load spread over the members instead, each follower forwarding "
+               "to the leader." if forwarded else ""))
         add("")
     lat = _runs(results, "latency")
     if lat:
