@@ -15,7 +15,12 @@ final class FrameDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler
     private var prefix: [UInt8] = []
     /// Body bytes still to come for the current frame; nil between frames.
     private var remaining: Int?
-    private var deadline: Scheduled<Void>?
+    /// When the read that began the unfinished frame arrived; nil at a frame boundary.
+    private var unfinishedSince: NIODeadline?
+    /// The one pending check. NB: it is not moved for every frame (scheduling and
+    /// cancelling a task per frame cost the producer path measurably); when it fires
+    /// early for a newer frame it re-arms itself for that frame's deadline.
+    private var check: Scheduled<Void>?
 
     init(limit: TimeAmount) {
         self.limit = limit
@@ -23,28 +28,39 @@ final class FrameDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        track(buffer.readableBytesView, context: context)
+        let startedNewFrame = track(buffer.readableBytesView)
+        if isMidFrame {
+            if startedNewFrame || unfinishedSince == nil { unfinishedSince = .now() }
+            if check == nil, let since = unfinishedSince { arm(at: since + limit, context: context) }
+        } else {
+            unfinishedSince = nil
+        }
         context.fireChannelRead(data)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        deadline?.cancel()
+        check?.cancel()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        deadline?.cancel()
+        check?.cancel()
         context.fireChannelInactive()
     }
 
-    private func track(_ bytes: ByteBufferView, context: ChannelHandlerContext) {
+    private var isMidFrame: Bool { remaining != nil || !prefix.isEmpty }
+
+    /// Counts `bytes` against the length prefixes.
+    /// - Returns: whether the frame unfinished at the end of `bytes` began in them.
+    private func track(_ bytes: ByteBufferView) -> Bool {
+        var startedNewFrame = false
         var index = bytes.startIndex
         while index < bytes.endIndex {
-            if deadline == nil { startDeadline(context: context) }
             if let left = remaining {
                 let take = min(left, bytes.endIndex - index)
                 index += take
                 remaining = left - take
             } else {
+                if prefix.isEmpty { startedNewFrame = true }
                 prefix.append(bytes[index])
                 index += 1
                 if prefix.count == 4 {
@@ -52,18 +68,21 @@ final class FrameDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler
                     prefix.removeAll(keepingCapacity: true)
                 }
             }
-            if remaining == 0 {
-                remaining = nil
-                deadline?.cancel()
-                deadline = nil
-            }
+            if remaining == 0 { remaining = nil }
         }
+        return startedNewFrame
     }
 
-    private func startDeadline(context: ChannelHandlerContext) {
+    private func arm(at deadline: NIODeadline, context: ChannelHandlerContext) {
         let channel = context.channel
-        deadline = context.eventLoop.scheduleTask(in: limit) {
-            channel.close(promise: nil)
+        check = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) {
+            self.check = nil
+            guard let since = self.unfinishedSince else { return }
+            if NIODeadline.now() >= since + self.limit {
+                channel.close(promise: nil)
+            } else {
+                self.arm(at: since + self.limit, context: context)
+            }
         }
     }
 }

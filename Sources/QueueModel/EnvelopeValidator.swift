@@ -109,6 +109,12 @@ public struct EnvelopeValidator: Hashable, Sendable {
     // MARK: - Messages
 
     static func messageProblem(_ message: [UInt8]) -> EnvelopeValidationError.MessageProblem? {
+        // NB: over a buffer pointer the byte loop runs without bounds checks; it reads every
+        // byte of every message the leader accepts.
+        message.withUnsafeBufferPointer { messageProblem(in: $0) }
+    }
+
+    private static func messageProblem(in message: UnsafeBufferPointer<UInt8>) -> EnvelopeValidationError.MessageProblem? {
         let lineFeed = UInt8(ascii: "\n")
         let carriageReturn = UInt8(ascii: "\r")
         var inHeader = true
@@ -148,7 +154,7 @@ public struct EnvelopeValidator: Hashable, Sendable {
         return inHeader ? .noHeaderTerminator : nil
     }
 
-    private static func isFrom(_ name: ArraySlice<UInt8>) -> Bool {
+    private static func isFrom(_ name: some Collection<UInt8>) -> Bool {
         name.count == 4 && zip(name, "from".utf8).allSatisfy { $0 | 0x20 == $1 }
     }
 
