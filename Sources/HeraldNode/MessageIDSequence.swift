@@ -1,3 +1,4 @@
+import Glibc
 import QueueModel
 import Synchronization
 
@@ -10,17 +11,28 @@ import Synchronization
 /// follows the previous one into its memtable without searching the skip list from
 /// the top, which made random ids the largest single cost of applying an enqueue.
 final class MessageIDSequence: Sendable {
-    /// The first 8 bytes of the latest id.
-    private let latest = Mutex<UInt64>(0)
+    private struct State {
+        /// The first 8 bytes of the latest id.
+        var latest: UInt64 = 0
+        /// Random values from the C library's CSPRNG, fetched 32 at a time.
+        var random: [UInt64] = []
+    }
+
+    private let state = Mutex(State())
 
     /// The next id for a message stamped at `now`.
     func next(at now: Timestamp) -> MessageID {
         let floor = (now.rawValue & 0xFFFF_FFFF_FFFF) << 16
-        let high = latest.withLock { latest in
-            latest = max(floor, latest &+ 1)
-            return latest
+        return state.withLock { state in
+            state.latest = max(floor, state.latest &+ 1)
+            if state.random.isEmpty { state.random = Self.randomValues(count: 32) }
+            return MessageID(high: state.latest, low: state.random.removeLast())
         }
-        var random = SystemRandomNumberGenerator()
-        return MessageID(high: high, low: random.next())
+    }
+
+    private static func randomValues(count: Int) -> [UInt64] {
+        var values = [UInt64](repeating: 0, count: count)
+        values.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
+        return values
     }
 }

@@ -89,11 +89,15 @@ public final class QueueApplier: CommittedEntryApplier {
         }
         progress.withLock { $0 = (last.index, result.digest) }
 
-        let terms = Dictionary(fresh.map { ($0.index, $0.term) }, uniquingKeysWith: { first, _ in first })
+        // `entries` are consecutive, so an index finds its entry by offset.
+        let firstIndex = fresh[0].index.rawValue
         var outcomes: [LogIndex: Applied] = [:]
+        outcomes.reserveCapacity(result.outcomes.count)
         for applied in result.outcomes {
             let index = LogIndex(applied.index.rawValue)
-            outcomes[index] = Applied(term: terms[index] ?? .zero, index: index, outcome: applied.outcome)
+            let offset = Int(applied.index.rawValue &- firstIndex)
+            let term = fresh.indices.contains(offset) && fresh[offset].index == index ? fresh[offset].term : .zero
+            outcomes[index] = Applied(term: term, index: index, outcome: applied.outcome)
         }
         return outcomes
     }

@@ -115,7 +115,6 @@ public struct EnvelopeValidator: Hashable, Sendable {
     }
 
     private static func messageProblem(in message: UnsafeBufferPointer<UInt8>) -> EnvelopeValidationError.MessageProblem? {
-        let lineFeed = UInt8(ascii: "\n")
         let carriageReturn = UInt8(ascii: "\r")
         var inHeader = true
         var sawFrom = false
@@ -123,11 +122,8 @@ public struct EnvelopeValidator: Hashable, Sendable {
         var lineStart = 0
         while lineStart < message.count {
             lineNumber += 1
-            var lineEnd = lineStart
-            while lineEnd < message.count, message[lineEnd] != lineFeed {
-                if message[lineEnd] == 0 { return .nulByte(offset: lineEnd) }
-                lineEnd += 1
-            }
+            let lineEnd = firstLineFeedOrNul(in: message, from: lineStart)
+            if lineEnd < message.count, message[lineEnd] == 0 { return .nulByte(offset: lineEnd) }
             let endedByLineFeed = lineEnd < message.count
             var contentEnd = lineEnd
             if endedByLineFeed, contentEnd > lineStart, message[contentEnd - 1] == carriageReturn { contentEnd -= 1 }
@@ -152,6 +148,29 @@ public struct EnvelopeValidator: Hashable, Sendable {
             lineStart = lineEnd + 1
         }
         return inHeader ? .noHeaderTerminator : nil
+    }
+
+    /// The offset of the first line feed or NUL at or after `start`, or `message.count`.
+    /// Eight bytes per step: a byte is zero in `word` (or in `word ^ LF…`) exactly when
+    /// the classic has-zero-byte expression sets its high bit.
+    private static func firstLineFeedOrNul(in message: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let lineFeeds = ones &* UInt64(UInt8(ascii: "\n"))
+        var offset = start
+        let raw = UnsafeRawBufferPointer(message)
+        while offset + 8 <= message.count {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            let feeds = word ^ lineFeeds
+            let found = ((word &- ones) & ~word | (feeds &- ones) & ~feeds) & highs
+            if found != 0 {
+                // NB: the lowest flagged byte is always a true match (borrows only run upward).
+                return offset + found.trailingZeroBitCount / 8
+            }
+            offset += 8
+        }
+        while offset < message.count, message[offset] != UInt8(ascii: "\n"), message[offset] != 0 { offset += 1 }
+        return offset
     }
 
     private static func isFrom(_ name: some Collection<UInt8>) -> Bool {

@@ -16,7 +16,17 @@ public struct MutationOverlay<Base: QueueStateReader>: QueueStateReader {
     /// Every mutation recorded so far, in order: what the shell writes.
     public private(set) var mutations: [StateMutation] = []
     /// The latest pending value per key: a value for a put, `nil` for a delete.
-    private var pending: [Family: [[UInt8]: [UInt8]?]] = [:]
+    private var pending: [Family: [PendingKey: [UInt8]?]] = [:]
+
+    /// A key hashed as one run of bytes (an array of bytes hashes byte by byte, which
+    /// showed up in profiles of apply).
+    private struct PendingKey: Hashable {
+        let bytes: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
 
     /// Creates an overlay with nothing pending.
     /// - Parameter base: the reader underneath.
@@ -30,9 +40,9 @@ public struct MutationOverlay<Base: QueueStateReader>: QueueStateReader {
         for mutation in mutations {
             switch mutation {
             case .put(let family, let key, let value):
-                pending[family, default: [:]][key] = .some(value)
+                pending[family, default: [:]][PendingKey(bytes: key)] = .some(value)
             case .delete(let family, let key):
-                pending[family, default: [:]][key] = .some(nil)
+                pending[family, default: [:]][PendingKey(bytes: key)] = .some(nil)
             }
         }
         self.mutations.append(contentsOf: mutations)
@@ -44,7 +54,7 @@ public struct MutationOverlay<Base: QueueStateReader>: QueueStateReader {
     ///   - key: the key.
     /// - Returns: the value, or `nil` if absent or deleted in the batch.
     public func value(in family: Family, key: [UInt8]) -> [UInt8]? {
-        if let written = pending[family]?[key] { return written }
+        if let written = pending[family]?[PendingKey(bytes: key)] { return written }
         return base.value(in: family, key: key)
     }
 
@@ -71,7 +81,7 @@ public struct MutationOverlay<Base: QueueStateReader>: QueueStateReader {
     {
         guard limit > 0 else { return [] }
         let written = (pending[family] ?? [:]).filter { entry in
-            entry.key.starts(with: prefix) && (after.map { $0.lexicographicallyPrecedes(entry.key) } ?? true)
+            entry.key.bytes.starts(with: prefix) && (after.map { $0.lexicographicallyPrecedes(entry.key.bytes) } ?? true)
         }
         guard !written.isEmpty else { return base.scan(in: family, prefix: prefix, after: after, limit: limit) }
         // Each pending key can hide at most one base entry, so asking the base for that
@@ -82,7 +92,7 @@ public struct MutationOverlay<Base: QueueStateReader>: QueueStateReader {
             merged[entry.key] = entry.value
         }
         for (key, value) in written {
-            merged[key] = value
+            merged[key.bytes] = value
         }
         let sorted = merged.sorted { $0.key.lexicographicallyPrecedes($1.key) }
         return sorted.prefix(limit).map { (key: $0.key, value: $0.value) }

@@ -110,6 +110,29 @@ struct EnvelopeValidatorTests {
         }
     }
 
+    @Test("NULs and line lengths are found at every offset and alignment (the scan reads 8 bytes at a time)")
+    func scanAtEveryAlignment() {
+        let header = Array("From: a@b.c\r\n\r\n".utf8)
+        // Bytes 0x80... next to the searched ones must not confuse the word-wise search.
+        let body = (0..<48).map { UInt8(0x80 + $0 % 0x7f) }
+        for offset in 0..<body.count {
+            var message = header + body
+            message[header.count + offset] = 0
+            #expect(throws: EnvelopeValidationError.malformedMessage(.nulByte(offset: header.count + offset))) {
+                try validator.validateMessage(message)
+            }
+        }
+        for padding in 0..<9 {
+            let prefix = Array("X-Pad: \(String(repeating: "p", count: padding))\r\nFrom: a@b.c\r\n\r\n".utf8)
+            let fits = prefix + Array(repeating: UInt8(ascii: "x"), count: 998) + Array("\r\nend\n".utf8)
+            #expect(throws: Never.self) { try validator.validateMessage(fits) }
+            let long = prefix + Array(repeating: UInt8(ascii: "x"), count: 999) + Array("\nend".utf8)
+            #expect(throws: EnvelopeValidationError.malformedMessage(.lineTooLong(line: 4, octets: 999))) {
+                try validator.validateMessage(long)
+            }
+        }
+    }
+
     @Test("the size limit is checked first")
     func sizeLimit() {
         let small = EnvelopeValidator(maxMessageBytes: 10, maxRecipients: 2)
