@@ -84,7 +84,8 @@ public struct HeraldNodeRuntime {
         for other in cluster.nodes where other.id != node.id { peers[NodeID(other.id)] = other.peerAddress }
         let transport = PeerTransport(
             clusterName: cluster.clusterName, me: me, listenAddress: peerListenAddress, peers: peers, logger: logger,
-            deliver: { raft.receive($0) }, unreachable: { raft.reportUnreachable($0) })
+            deliver: { raft.receive($0) }, unreachable: { raft.reportUnreachable($0) },
+            peerDown: { raft.reportPeerDown($0) })
         transportSlot.withLock { $0 = transport }
 
         let started = ContinuousClock.now

@@ -59,6 +59,10 @@ final class NodeSnapshots: SnapshotStorage {
         return Self.descriptorBytes
     }
 
+    /// At most this many memtable entries (about a third as many messages) are left for
+    /// the checkpoint to flush inside the loop.
+    static let checkpointFlushEntries = 10_000
+
     func prepare() throws -> Bool {
         switch phase.withLock({ $0 }) {
         case .sealing:
@@ -71,7 +75,18 @@ final class NodeSnapshots: SnapshotStorage {
             phase.withLock { $0 = .flushing }
             return false
         case .flushing:
-            return !applier.store.withStore { $0.isFlushPending }
+            // Writes go on during a flush; flush again until little is left, so the
+            // checkpoint's own flush in the loop stays short. Measured at ~9k msg/s of
+            // 1 KiB: one round left ~10 MB, whose in-loop flush stalled the loop past the
+            // election timeout (a needless election).
+            return try applier.store.withStore { store in
+                if store.isFlushPending { return false }
+                guard store.unflushedEntries <= Self.checkpointFlushEntries else {
+                    try store.startFlush()
+                    return false
+                }
+                return true
+            }
         }
     }
 

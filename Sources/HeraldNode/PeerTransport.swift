@@ -23,6 +23,8 @@ public final class PeerTransport: Service, Sendable {
     public typealias Deliver = @Sendable ([PeerMessage]) -> Void
     /// Told when a peer cannot be reached, so the leader probes it instead of streaming.
     public typealias Unreachable = @Sendable (NodeID) -> Void
+    /// Told when a peer's process is gone (its connection closed and its port refuses).
+    public typealias PeerDown = @Sendable (NodeID) -> Void
 
     private let clusterName: String
     private let me: NodeID
@@ -32,6 +34,7 @@ public final class PeerTransport: Service, Sendable {
     private let outboxStreams: [NodeID: AsyncStream<[PeerMessage]>]
     private let deliver: Deliver
     private let unreachable: Unreachable
+    private let peerDown: PeerDown
     private let logger: Logger
     private let maxFrameBytes: Int
     /// Outgoing frames are cut near this size.
@@ -50,9 +53,12 @@ public final class PeerTransport: Service, Sendable {
     ///   - logger: where to log.
     ///   - deliver: receives each decoded batch of messages addressed to this node.
     ///   - unreachable: told when dialling a peer fails.
+    ///   - peerDown: told when a peer's inbound connection ended and its peer port then
+    ///     refused a connection (`PeerDeathProbe`): its process is gone.
     public init(clusterName: String, me: NodeID, listenAddress: Endpoint, peers: [NodeID: Endpoint],
                 maxFrameBytes: Int = 80 << 20, helloTimeout: Duration = .seconds(5), logger: Logger,
-                deliver: @escaping Deliver, unreachable: @escaping Unreachable) {
+                deliver: @escaping Deliver, unreachable: @escaping Unreachable,
+                peerDown: @escaping PeerDown = { _ in }) {
         self.clusterName = clusterName
         self.me = me
         self.listenAddress = listenAddress
@@ -62,6 +68,7 @@ public final class PeerTransport: Service, Sendable {
         self.logger = logger
         self.deliver = deliver
         self.unreachable = unreachable
+        self.peerDown = peerDown
         var outboxes: [NodeID: AsyncStream<[PeerMessage]>.Continuation] = [:]
         var streams: [NodeID: AsyncStream<[PeerMessage]>] = [:]
         for peer in peers.keys {
@@ -119,6 +126,18 @@ public final class PeerTransport: Service, Sendable {
     }
 
     private func serveInbound(_ connection: NIOAsyncChannel<Frame, Frame>) async {
+        var welcomedPeer: NodeID?
+        defer {
+            if let peer = welcomedPeer, let address = peers[peer], !Task.isShuttingDownGracefully {
+                // NB: a process killed outright closes its sockets at once, long before an
+                // election timeout; a refused reconnect tells that apart from a network fault.
+                Task { [peerDown, logger] in
+                    guard await PeerDeathProbe.refusesConnections(at: address) else { return }
+                    logger.notice("peer process is gone (connection closed, port refuses)", metadata: ["peer": "\(peer)"])
+                    peerDown(peer)
+                }
+            }
+        }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var frames = inbound.makeAsyncIterator()
@@ -138,6 +157,7 @@ public final class PeerTransport: Service, Sendable {
                 var welcome = ByteBuffer()
                 PeerHello(clusterName: clusterName, from: me, to: hello.from).encode(into: &welcome)
                 try await outbound.write(Frame(kind: PeerFrameKind.welcome.rawValue, payload: welcome))
+                welcomedPeer = hello.from
                 // On shutdown, close the connection so the read below ends at once.
                 try await withGracefulShutdownHandler {
                     while let frame = try await frames.next() {

@@ -17,6 +17,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         case tick
         case messages([PeerMessage])
         case unreachable(NodeID)
+        case peerDown(NodeID)
         case propose([UInt8], ProposalWaiters<Applier.Outcome>.Notify)
     }
 
@@ -74,6 +75,9 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
 
     /// Tells the loop a peer could not be reached.
     public func reportUnreachable(_ peer: NodeID) { inbox.post(.unreachable(peer)) }
+
+    /// Tells the loop a peer's process is gone (see `RaftCore.reportPeerDown`).
+    public func reportPeerDown(_ peer: NodeID) { inbox.post(.peerDown(peer)) }
 
     /// Proposes a command and waits until it is committed and applied on this node.
     /// - Returns: what applying it produced.
@@ -168,6 +172,8 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             for message in messages { core.step(message) }
         case .unreachable(let peer):
             core.reportUnreachable(peer)
+        case .peerDown(let peer):
+            core.reportPeerDown(peer)
         case .propose(let command, let notify):
             do {
                 let position = try core.propose(command)
@@ -255,18 +261,23 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         let applied = applier.appliedIndex
         guard compaction.isDue(applied: applied, snapshotIndex: core.snapshotIndex),
               try snapshots.prepare(),
-              let metadata = core.snapshotMetadata(at: applied),
-              let descriptor = try snapshots.take(at: metadata) else { return }
+              let metadata = core.snapshotMetadata(at: applied) else { return }
+        let started = ContinuousClock.now
+        guard let descriptor = try snapshots.take(at: metadata) else { return }
         core.compact(to: Snapshot(metadata: metadata, data: descriptor))
         try await log.compact(through: metadata)
         compaction.reset()
-        logger.info("log compacted", metadata: ["through": "\(applied)", "term": "\(metadata.term)"])
+        // NB: the loop answers nobody meanwhile; a pause near the election timeout makes
+        // the followers (or, at a follower, the node itself) start an election.
+        let paused = ContinuousClock.now - started
+        logger.info("log compacted", metadata: ["through": "\(applied)", "term": "\(metadata.term)",
+                                                "loopPauseMs": "\(Int(paused.seconds * 1000))"])
     }
 
     private static func reject(_ input: Input) {
         switch input {
         case .propose(_, let notify): notify(.failure(.shuttingDown))
-        case .tick, .messages, .unreachable: break
+        case .tick, .messages, .unreachable, .peerDown: break
         }
     }
 

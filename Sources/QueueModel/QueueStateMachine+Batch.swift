@@ -18,7 +18,8 @@ extension QueueStateMachine {
     public func applyBatch(_ entries: [CommittedCommand], reader: some QueueStateReader, digest: StateDigest)
         throws(BatchApplyError) -> BatchResult
     {
-        var overlay = MutationOverlay(base: reader)
+        // An enqueue writes about four keys (record, body, queue entry, and the meta record once).
+        var overlay = MutationOverlay(base: reader, expectedMutations: 4 * entries.count)
         var outcomes: [AppliedOutcome] = []
         var current = digest
         for entry in entries where entry.index > current.index {

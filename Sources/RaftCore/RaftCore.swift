@@ -254,6 +254,25 @@ public struct RaftCore: Sendable {
         if progress.items[s].state == .replicate { progress.items[s].becomeProbe() }
     }
 
+    /// Reports that `peer`'s process is gone, not merely slow: the shell saw its
+    /// connection close and its port refuse a new one. A follower of that leader stops
+    /// waiting out the election timeout: it forgets the leader (so it also grants the
+    /// other followers' pre-votes) and campaigns after `1 + r` ticks, where `r` is its
+    /// rank by id among the other voters. The ranks stagger the survivors, who all hear
+    /// of the death at once, so they do not split the vote: the first one wins unless
+    /// its log is behind, and then the next one does a tick later.
+    ///
+    /// Safe whatever the truth: campaigning early never breaks Raft's safety, and a
+    /// leader that is in fact alive keeps leading, because the other followers are still
+    /// in its lease and refuse the pre-vote; its next heartbeat restores the leader here.
+    /// - Parameter peer: the member whose process is gone.
+    public mutating func reportPeerDown(_ peer: NodeID) {
+        guard currentRole == .follower, currentLeader == peer, peer != config.id else { return }
+        currentLeader = nil
+        let rank = membership.voters.subtracting([peer]).filter { $0 < config.id }.count
+        electionElapsed = max(electionElapsed, randomizedElectionTimeout - 1 - rank)
+    }
+
     // MARK: - Observation (for the shell's status and for the simulation's checks)
 
     /// This node.

@@ -296,6 +296,15 @@ public final class StateStore: @unchecked Sendable {
         try flush(wait: false)
     }
 
+    /// Entries in the active memtables of every column family, not flushed yet: what a
+    /// `checkpoint` would have to flush first. (Counted in entries: a memtable's size in
+    /// bytes includes arena blocks allocated ahead, so it is never near zero.)
+    public var unflushedEntries: Int {
+        families.keys.reduce(0) { total, name in
+            total + (property("rocksdb.num-entries-active-mem-table", family: name).flatMap { Int($0) } ?? 0)
+        }
+    }
+
     /// Whether a memtable flush is still queued or running in any column family.
     public var isFlushPending: Bool {
         families.keys.contains { name in

@@ -28,6 +28,21 @@ struct RaftClusterTests {
         #expect(rejoined, "node \(first!) did not catch up\n\(cluster.logTails())")
     }
 
+    @Test("when the leader's process dies, the followers elect a new leader well before an election timeout")
+    func processDeathFailsOverFast() throws {
+        // A long election timeout (4–8 s) that only the peer-down path can beat.
+        let cluster = try LocalCluster(size: 3, name: "fast", electionTicks: 40, tickMilliseconds: 100)
+        try cluster.startAll()
+        let first = try #require(cluster.waitForAgreedLeader(), "no leader elected\n\(cluster.logTails())")
+        cluster.stop(first, signal: SIGKILL)
+        let killed = ContinuousClock.now
+        let second = try #require(cluster.waitForAgreedLeader(timeout: .seconds(20)), "no leader after the kill\n\(cluster.logTails())")
+        let took = ContinuousClock.now - killed
+        #expect(second != first)
+        #expect(took < .seconds(3), "took \(took) (the election timeout is 4–8 s)\n\(cluster.logTails())")
+        #expect(cluster.logTails(lines: 200).contains("peer process is gone"), "\(cluster.logTails())")
+    }
+
     @Test("a process that is not a member cannot join the peer traffic")
     func strangerRefused() throws {
         let cluster = try LocalCluster(size: 3, name: "members")

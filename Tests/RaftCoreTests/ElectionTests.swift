@@ -144,4 +144,51 @@ struct ElectionDurabilityTests {
         core.advance(core.takeReady()!)
         #expect(core.role == .leader)
     }
+
+    @Test("followers told that the leader's process is gone elect a new leader within a tick, not an election timeout")
+    func peerDownElectsAtOnce() throws {
+        var c = Cluster(voters: [1, 2, 3])
+        c.elect(1)
+        _ = try c[1].propose([7])
+        c.stabilize()
+        c.isolated = [NodeID(1)]  // the leader's process died
+        c[2].reportPeerDown(NodeID(1))
+        c[3].reportPeerDown(NodeID(1))
+        #expect(c[2].leader == nil)
+        c.tick([2, 3], times: 1)
+        // Node 2 ranks first among the survivors, campaigns after one tick and wins.
+        // (Node 1, cut off and never ticked, still believes it leads term 1.)
+        #expect(c[2].role == .leader)
+        #expect(c[2].term == Term(2))
+        #expect(c[3].leader == NodeID(2))
+        _ = try c[2].propose([8])
+        c.stabilize()
+        #expect(c.applied[NodeID(3)]!.map(\.data).contains([8]))
+    }
+
+    @Test("a false report of a live leader's death does not depose it")
+    func falsePeerDownKeepsLeader() {
+        var c = Cluster(voters: [1, 2, 3])
+        c.elect(1)
+        c[2].reportPeerDown(NodeID(1))
+        c.tick([2], times: 3)
+        // Node 3 is in the leader's lease and refuses node 2's pre-vote; no term changes.
+        #expect(c[2].role == .preCandidate)
+        #expect(c[1].role == .leader)
+        c.tick([1], times: 1)
+        #expect(c[2].role == .follower)
+        #expect(c[2].leader == NodeID(1))
+        for id: UInt64 in [1, 2, 3] { #expect(c[id].term == Term(1)) }
+    }
+
+    @Test("a report about a peer that does not lead changes nothing")
+    func peerDownOfNonLeaderIgnored() {
+        var c = Cluster(voters: [1, 2, 3])
+        c.elect(1)
+        c[2].reportPeerDown(NodeID(3))
+        c.tick([2], times: 3)
+        #expect(c[2].role == .follower)
+        #expect(c[2].leader == NodeID(1))
+        #expect(c[2].term == Term(1))
+    }
 }
