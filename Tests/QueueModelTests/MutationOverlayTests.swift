@@ -50,3 +50,41 @@ struct MutationOverlayTests {
         }
     }
 }
+
+@Suite("mutations in key order")
+struct MutationKeyOrderTests {
+    @Test("sorted by family and unsigned bytes; writes to one key keep their order; the final state is unchanged")
+    func keyOrderKeepsState() {
+        var rng = SeededGenerator(seed: 0x50F7)
+        let families: [Family] = [.messages, .queue, .bodies]
+        var mutations: [StateMutation] = []
+        for n in 0..<400 {
+            let family = families[Int(rng.next() % 3)]
+            // Few distinct keys (so keys repeat), bytes above 0x7f, and prefixes of each other.
+            let key = (0..<Int(rng.next() % 3)).map { _ in UInt8(truncatingIfNeeded: rng.next() % 4) * 0x50 }
+            mutations.append(rng.next() % 4 == 0 ? .delete(family, key: key)
+                                                 : .put(family, key: key, value: [UInt8(truncatingIfNeeded: n)]))
+        }
+        let sorted = mutations.inKeyOrder()
+        #expect(sorted.count == mutations.count)
+        for (a, b) in zip(sorted, sorted.dropFirst()) {
+            if a.family == b.family {
+                #expect(!b.key.lexicographicallyPrecedes(a.key))
+            } else {
+                #expect(a.family.rawValue < b.family.rawValue)
+            }
+        }
+        func finalState(_ list: [StateMutation]) -> [String: [UInt8]?] {
+            var state: [String: [UInt8]?] = [:]
+            for mutation in list {
+                let name = "\(mutation.family.rawValue)/\(mutation.key)"
+                switch mutation {
+                case .put(_, _, let value): state[name] = .some(value)
+                case .delete: state[name] = .some(nil)
+                }
+            }
+            return state
+        }
+        #expect(finalState(sorted) == finalState(mutations))
+    }
+}
