@@ -36,13 +36,18 @@ public struct EnvelopeValidator: Hashable, Sendable {
         guard request.recipients.count <= maxRecipients else {
             throw .tooManyRecipients(count: request.recipients.count, limit: maxRecipients)
         }
+        // NB: field names are built only for errors, and a single recipient needs no
+        // duplicate table (this runs for every enqueue).
+        let checksDuplicates = request.recipients.count > 1
         var firstIndexByAddress: [String: Int] = [:]
         for (index, recipient) in request.recipients.enumerated() {
-            let field = "recipients[\(index)]"
-            try validateAddress(recipient, field: field)
+            if let problem = Self.addressProblem(recipient) {
+                throw .invalidAddress(field: "recipients[\(index)]", address: recipient, problem: problem)
+            }
+            guard checksDuplicates else { continue }
             let normalised = SuppressionAddress.normalise(recipient)
             if let first = firstIndexByAddress[normalised] {
-                throw .duplicateRecipient(field: field, address: recipient, firstField: "recipients[\(first)]")
+                throw .duplicateRecipient(field: "recipients[\(index)]", address: recipient, firstField: "recipients[\(first)]")
             }
             firstIndexByAddress[normalised] = index
         }

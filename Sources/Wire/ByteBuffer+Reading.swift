@@ -3,8 +3,11 @@ public import NIOCore
 extension ByteBuffer {
     /// Reads a big-endian integer or throws `WireError.malformed` naming `field`.
     @inlinable
-    public mutating func readRequired<T: FixedWidthInteger>(_ type: T.Type = T.self, _ field: String) throws(WireError) -> T {
-        guard let value = readInteger(as: T.self) else { throw WireError.malformed("truncated \(field)") }
+    public mutating func readRequired<T: FixedWidthInteger>(_ type: T.Type = T.self,
+                                                           _ field: @autoclosure () -> String) throws(WireError) -> T {
+        // NB: the field's name is built only for the error; eagerly, a name like
+        // "\(field) length" cost a string interpolation per field of every request.
+        guard let value = readInteger(as: T.self) else { throw WireError.malformed("truncated \(field())") }
         return value
     }
 

@@ -35,6 +35,27 @@ struct EnvelopeValidatorTests {
         }
     }
 
+    @Test("a whole request: the first problem in recipient order is reported, duplicates case-insensitively")
+    func requestRecipients() {
+        func request(_ recipients: [String]) -> EnqueueRequest {
+            EnqueueRequest(messageID: MessageID(high: 1, low: 2), idempotencyKey: nil, mailFrom: "a@b.c",
+                           recipients: recipients, message: Array("From: a@b.c\r\n\r\nhi".utf8), priority: 0,
+                           notBefore: nil, expiresAt: nil)
+        }
+        #expect(throws: Never.self) { try validator.validate(request(["x@y.z"])) }
+        #expect(throws: Never.self) { try validator.validate(request(["x@y.z", "w@y.z"])) }
+        #expect(throws: EnvelopeValidationError.duplicateRecipient(field: "recipients[1]", address: "X@Y.z",
+                                                                   firstField: "recipients[0]")) {
+            try validator.validate(request(["x@y.z", "X@Y.z", "bad"]))
+        }
+        #expect(throws: EnvelopeValidationError.invalidAddress(field: "recipients[1]", address: "bad", problem: .syntax)) {
+            try validator.validate(request(["x@y.z", "bad", "x@y.z"]))
+        }
+        #expect(throws: EnvelopeValidationError.invalidAddress(field: "recipients[0]", address: "bad", problem: .syntax)) {
+            try validator.validate(request(["bad"]))
+        }
+    }
+
     @Test("error messages name the field")
     func messagesNameTheField() {
         let error = EnvelopeValidationError.invalidAddress(field: "recipients[2]", address: "bob@@x", problem: .syntax)
