@@ -114,7 +114,7 @@ public struct HeraldNodeRuntime {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: raft),
+                    .init(service: SpecializedRaftService(raft: raft)),
                     .init(service: transport),
                     .init(service: forwarder),
                     .init(service: producers),

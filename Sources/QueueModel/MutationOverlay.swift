@@ -10,9 +10,13 @@
 ///         overlay.record(result.mutations)
 ///     }
 ///     store.write(overlay.mutations)   // one atomic batch, in order
-public struct MutationOverlay<Base: QueueStateReader>: QueueStateReader {
+///
+/// NB: not generic over its base: the shell's reader type lives in another module, so a
+/// generic overlay ran unspecialized there, and every dictionary operation paid for
+/// generic metadata lookups. An existential base costs one indirect call per read.
+public struct MutationOverlay: QueueStateReader {
     /// The reader underneath (the store as of the last written batch).
-    public let base: Base
+    public let base: any QueueStateReader
     /// Every mutation recorded so far, in order: what the shell writes.
     public private(set) var mutations: [StateMutation] = []
     /// The latest pending value per family and key: a value for a put, `nil` for a delete.
@@ -35,7 +39,7 @@ public struct MutationOverlay<Base: QueueStateReader>: QueueStateReader {
     /// - Parameters:
     ///   - base: the reader underneath.
     ///   - expectedMutations: room to reserve for the batch's mutations (a hint).
-    public init(base: Base, expectedMutations: Int = 0) {
+    public init(base: any QueueStateReader, expectedMutations: Int = 0) {
         self.base = base
         pending.reserveCapacity(expectedMutations)
         mutations.reserveCapacity(expectedMutations)
