@@ -19,7 +19,9 @@ struct LogRecovery {
         var report = RecoveryReport()
         var state = LogState()
         let names = try PosixFile.list(directory)
-        for name in names where name.hasSuffix(".tmp") { try PosixFile.unlink(directory + "/" + name) }
+        for name in names where name.hasSuffix(".tmp") || name.hasPrefix(SegmentGraveyard.prefix) {
+            try PosixFile.unlink(directory + "/" + name)
+        }
 
         if names.contains(MetadataFile.hardStateName) {
             guard let hardState = MetadataFile.decodeHardState(try PosixFile.readAll(directory + "/" + MetadataFile.hardStateName)) else {

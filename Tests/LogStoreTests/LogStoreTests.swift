@@ -1,3 +1,4 @@
+import Foundation
 import LogStore
 import RaftCore
 import Testing
@@ -108,6 +109,27 @@ struct LogStoreTests {
         #expect(recovered.hardState.commit >= LogIndex(60))
         let restored = recovered.restoredState(initialMembership: Membership(voters: [NodeID(1)]))
         #expect(restored.snapshot?.metadata == snapshot)
+    }
+
+    @Test("compacted segments are deleted in the background; one a crash left behind goes at reopen")
+    func compactedSegmentsAreDeleted() async throws {
+        let dir = TemporaryDirectory()
+        let options = LogStoreOptions(segmentBytes: 1000)
+        let store = try LogStore(directory: dir.path, options: options)
+        try await store.append(makeEntries(1...100, size: 100))
+        try await store.compact(through: SnapshotMetadata(index: LogIndex(60), term: Term(1), membership: Membership(voters: [NodeID(1)])))
+        func leftovers() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasPrefix("deleted-") }
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !leftovers().isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(leftovers().isEmpty)
+        await store.close()
+        // A crash between the rename and the deletion leaves a file like this one.
+        _ = FileManager.default.createFile(atPath: dir.path + "/deleted-segment-00000000000000000001.log", contents: Data([1, 2, 3]))
+        let reopened = try LogStore(directory: dir.path, options: options)
+        #expect(leftovers().isEmpty)
+        #expect(try reopened.recover().entries == Array(makeEntries(61...100, size: 100)))
     }
 
     @Test("a snapshot the log does not match discards the whole log")
