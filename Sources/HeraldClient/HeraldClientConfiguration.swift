@@ -17,7 +17,7 @@ public struct HeraldClientConfiguration: Sendable {
     /// Prefer the leader: when a node's `welcome` names another node as leader, try the
     /// next address instead (at most one round; a follower is used when no address
     /// leads). Requests then skip the hop a follower makes to forward them, which costs
-    /// the cluster about a quarter of its enqueue throughput. Off: stay on the first
+    /// the cluster a fifth to a quarter of its enqueue throughput. Off: stay on the first
     /// node that answers.
     public var followLeader: Bool
 
