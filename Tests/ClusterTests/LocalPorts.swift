@@ -1,23 +1,39 @@
 import Foundation
+import Synchronization
 
 /// Loopback helpers for process tests: free ports and a tiny HTTP GET over a raw socket.
 enum LocalPorts {
-    /// A port the kernel just handed out for 127.0.0.1 (free at the time of the call).
+    /// Ports handed out by this process, never handed out twice.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A port on 127.0.0.1 that is free now and stays free of outgoing connections.
+    ///
+    /// NB: drawn below Linux's ephemeral range (32768–60999). A port the kernel handed out
+    /// for `bind(0)` comes from that range, and once released it can be taken as the local
+    /// port of any outgoing connection (the nodes dial each other constantly) before the
+    /// process meant to listen there binds it: tests then failed with "address already in
+    /// use".
     static func free() throws -> Int {
+        for _ in 0..<500 {
+            let port = Int.random(in: 20_000..<32_000)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+            if canBind(port) { return port }
+        }
+        throw POSIXError(.EADDRNOTAVAIL)
+    }
+
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Connects `fd` to 127.0.0.1:port.
