@@ -51,12 +51,8 @@ public final class CoalescingFrameWriter: Sendable {
             return
         }
         var burst = channel.allocator.buffer(capacity: frames.reduce(0) { $0 + Frame.headerBytes + $1.payload.readableBytes })
-        for frame in frames {
-            burst.writeInteger(UInt32(1 + frame.payload.readableBytes))
-            burst.writeInteger(frame.kind)
-            var payload = frame.payload
-            burst.writeBuffer(&payload)
-        }
+        let frameEncoder = FrameEncoder()
+        for frame in frames { frameEncoder.encode(data: frame, out: &burst) }
         // NB: from the encoder's context the buffer goes on toward the socket, past the
         // encoder that would expect a `Frame`.
         encoder.writeAndFlush(NIOAny(burst), promise: nil)

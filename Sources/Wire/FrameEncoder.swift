@@ -7,7 +7,7 @@ public struct FrameEncoder: MessageToByteEncoder {
     /// Creates an encoder.
     public init() {}
 
-    public func encode(data frame: Frame, out: inout ByteBuffer) throws {
+    public func encode(data frame: Frame, out: inout ByteBuffer) {
         out.reserveCapacity(minimumWritableBytes: Frame.headerBytes + frame.payload.readableBytes)
         out.writeInteger(UInt32(1 + frame.payload.readableBytes))
         out.writeInteger(frame.kind)

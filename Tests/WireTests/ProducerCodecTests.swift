@@ -127,7 +127,7 @@ struct ProducerCodecTests {
 
     static func hex(_ frame: Frame) throws -> String {
         var out = ByteBuffer()
-        try FrameEncoder().encode(data: frame, out: &out)
+        FrameEncoder().encode(data: frame, out: &out)
         return out.readableBytesView.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 
@@ -347,7 +347,7 @@ struct ProducerCodecTests {
 
     func encoded(_ frames: [Frame]) throws -> ByteBuffer {
         var out = ByteBuffer()
-        for frame in frames { try FrameEncoder().encode(data: frame, out: &out) }
+        for frame in frames { FrameEncoder().encode(data: frame, out: &out) }
         return out
     }
 

@@ -54,7 +54,7 @@ final class HeraldSession: ChannelInboundHandler, LoadSession {
             let id = WireMessageID(hex: item) ?? WireMessageID(high: 0, low: 0)
             let request = ProducerRequest.messageStatus(id)
             guard let frame = try? request.frame(requestID: ProducerRequestID(token.rawValue)) else { return }
-            try? FrameEncoder().encode(data: frame, out: &batch)
+            FrameEncoder().encode(data: frame, out: &batch)
         }
     }
 
@@ -86,7 +86,7 @@ final class HeraldSession: ChannelInboundHandler, LoadSession {
         var out = context.channel.allocator.buffer(capacity: 64)
         let hello = ProducerRequest.hello(ProducerHello(clientName: "herald-loadgen"))
         if let frame = try? hello.frame(requestID: Self.helloID) {
-            try? FrameEncoder().encode(data: frame, out: &out)
+            FrameEncoder().encode(data: frame, out: &out)
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         }
         context.fireChannelActive()
