@@ -41,9 +41,7 @@ public struct EnvelopeValidator: Hashable, Sendable {
         let checksDuplicates = request.recipients.count > 1
         var firstIndexByAddress: [String: Int] = [:]
         for (index, recipient) in request.recipients.enumerated() {
-            if let problem = Self.addressProblem(recipient) {
-                throw .invalidAddress(field: "recipients[\(index)]", address: recipient, problem: problem)
-            }
+            try validateAddress(recipient, field: "recipients[\(index)]")
             guard checksDuplicates else { continue }
             let normalised = SuppressionAddress.normalise(recipient)
             if let first = firstIndexByAddress[normalised] {
@@ -67,11 +65,11 @@ public struct EnvelopeValidator: Hashable, Sendable {
     /// Checks one address against RFC 5321 `Mailbox` syntax and length limits.
     /// - Parameters:
     ///   - address: the address, without angle brackets.
-    ///   - field: the field's name for the error, e.g. `recipients[2]`.
+    ///   - field: the field's name for the error, e.g. `recipients[2]` (built only on error).
     /// - Throws: `EnvelopeValidationError.invalidAddress`.
-    public func validateAddress(_ address: String, field: String) throws(EnvelopeValidationError) {
+    public func validateAddress(_ address: String, field: @autoclosure () -> String) throws(EnvelopeValidationError) {
         if let problem = Self.addressProblem(address) {
-            throw .invalidAddress(field: field, address: address, problem: problem)
+            throw .invalidAddress(field: field(), address: address, problem: problem)
         }
     }
 
