@@ -7,8 +7,9 @@ import Synchronization
 /// The one owner of a node's `RaftCore`. A single loop takes every queued input
 /// (ticks, peer messages, proposals), steps the core, then works through each
 /// `Ready` in the order its documentation demands:
-/// send `messages` → persist entries and hard state (one fsync) → send
-/// `messagesAfterPersist` → apply committed entries → answer proposers → `advance`.
+/// send `messages` → persist entries and hard state (one fsync; `messagesAfterPersist`
+/// leave once it is done) while applying the committed entries and answering their
+/// proposers → wait for the fsync → `advance`.
 ///
 /// Nothing else touches the core, so no two Ready cycles ever interleave.
 public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendable {
@@ -195,13 +196,22 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
                 try snapshots.finishInstall()
                 compaction.reset()
             }
-            var persist = Duration.zero
+            // The entries go to the writer thread; while they are written and synced, the
+            // loop applies the committed entries, which are all durable already (the core
+            // hands out only entries an earlier Ready persisted). The replies that must
+            // follow the fsync leave from the writer's thread the moment it completes.
+            var pendingWrite: PendingWrite?
             if !ready.entries.isEmpty || ready.hardState != nil {
-                let started = ContinuousClock.now
-                try await log.append(ready.entries, hardState: ready.hardState)
-                persist = ContinuousClock.now - started
+                var onDurable: (@Sendable () -> Void)?
+                if !ready.messagesAfterPersist.isEmpty {
+                    let after = ready.messagesAfterPersist
+                    let outbound = self.outbound
+                    onDurable = { outbound(after) }
+                }
+                pendingWrite = log.submit(ready.entries, hardState: ready.hardState, onDurable: onDurable)
+            } else {
+                outbound(ready.messagesAfterPersist)
             }
-            outbound(ready.messagesAfterPersist)
             var apply = Duration.zero
             if !ready.committedEntries.isEmpty {
                 compaction.record(ready.committedEntries)
@@ -211,6 +221,12 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
                 for entry in ready.committedEntries {
                     waiters.resolve(entry: entry, outcome: outcomes[entry.index])
                 }
+            }
+            var persist = Duration.zero
+            if let pendingWrite {
+                let started = ContinuousClock.now
+                try await pendingWrite.durable()
+                persist = ContinuousClock.now - started
             }
             loopStatistics.withLock { statistics in
                 statistics.readies += 1

@@ -10,20 +10,26 @@ final class DurabilityTicket: Sendable {
     }
 
     private let state = Mutex(State.pending)
+    /// Runs on the writer's thread once the write is durable, before the waiter wakes.
+    private let onDurable: (@Sendable () -> Void)?
 
-    /// Records the outcome and wakes the waiter, if any. Only the first call counts.
+    init(onDurable: (@Sendable () -> Void)? = nil) {
+        self.onDurable = onDurable
+    }
+
+    /// Records the outcome and wakes the waiter, if any; on success `onDurable` runs
+    /// first, so it happens before `wait()` returns. Only the first call counts.
     func complete(_ result: Result<Void, LogStoreError>) {
         let waiter: CheckedContinuation<Result<Void, LogStoreError>, Never>? = state.withLock { state in
+            let waiter: CheckedContinuation<Result<Void, LogStoreError>, Never>?
             switch state {
-            case .pending:
-                state = .done(result)
-                return nil
-            case .waiting(let continuation):
-                state = .done(result)
-                return continuation
-            case .done:
-                return nil
+            case .pending: waiter = nil
+            case .waiting(let continuation): waiter = continuation
+            case .done: return nil
             }
+            if case .success = result { onDurable?() }
+            state = .done(result)
+            return waiter
         }
         waiter?.resume(returning: result)
     }

@@ -65,10 +65,13 @@ public final class LogStore: Sendable {
     /// - Parameters:
     ///   - entries: contiguous entries; may be empty.
     ///   - hardState: the hard state to persist with them, if it changed.
+    ///   - onDurable: called on the writer's thread as soon as the write is durable, before
+    ///     `durable()` returns; it MUST be quick (it holds up the next completions).
     /// - Returns: a handle whose `durable()` returns once the write is on disk.
-    public func submit(_ entries: [Entry], hardState: HardState? = nil) -> PendingWrite {
+    public func submit(_ entries: [Entry], hardState: HardState? = nil,
+                       onDurable: (@Sendable () -> Void)? = nil) -> PendingWrite {
         let encoded = entries.isEmpty ? nil : EncodedEntries(entries, compressionThreshold: options.compressionThreshold)
-        return enqueue(.append(encoded, hardState: hardState, ticket: DurabilityTicket()))
+        return enqueue(.append(encoded, hardState: hardState, ticket: DurabilityTicket(onDurable: onDurable)))
     }
 
     /// Persists a hard state alone.
