@@ -243,6 +243,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "HeraldNodeTests",
+            dependencies: ["HeraldNode", "QueueModel", "StateStore", "RaftCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "ClusterTests",
             dependencies: [
                 "HeraldConfig",

@@ -26,6 +26,8 @@ public final class QueueApplier: CommittedEntryApplier {
     private let machine: QueueStateMachine
     /// The applied index and digest; written by the Raft loop, read by status requests.
     private let progress: Mutex<(applied: LogIndex, digest: StateDigest)>
+    /// Keys the applied state certainly lacks; follows the store (used by the Raft loop).
+    private let absentKeys: Mutex<AbsentKeyFilter>
 
     /// The column families the queue needs. No RocksDB write-ahead log: every write is
     /// replayed from the Raft log after a crash, which is compacted only up to a
@@ -39,6 +41,7 @@ public final class QueueApplier: CommittedEntryApplier {
         self.store = StateStoreHandle(store)
         self.machine = QueueStateMachine(config: config)
         self.progress = Mutex(try Self.readProgress(of: store))
+        self.absentKeys = Mutex(try AbsentKeyFilter(store: store))
     }
 
     private static func readProgress(of store: StateStore) throws -> (applied: LogIndex, digest: StateDigest) {
@@ -66,6 +69,7 @@ public final class QueueApplier: CommittedEntryApplier {
         try store.replace(install: install, reopen: reopen)
         let fresh = try store.withStore { try Self.readProgress(of: $0) }
         progress.withLock { $0 = fresh }
+        try absentKeys.withLock { absent in absent = try store.withStore { try AbsentKeyFilter(store: $0) } }
     }
 
     /// Applies committed entries; see `CommittedEntryApplier.apply(_:)`.
@@ -75,8 +79,9 @@ public final class QueueApplier: CommittedEntryApplier {
         guard let last = fresh.last else { return [:] }
         let commands = fresh.filter { $0.kind == .command }
             .map { CommittedCommand(index: AppliedIndex($0.index.rawValue), bytes: $0.data) }
-        let result = try store.withStore { store in
-            let result = try machine.applyBatch(commands, reader: StateStoreReader(store: store), digest: digest)
+        let result = try absentKeys.withLock { absent in try store.withStore { store in
+            let reader = StateStoreReader(store: store, absent: absent)
+            let result = try machine.applyBatch(commands, reader: reader, digest: digest)
             var batch = WriteBatch()
             // NB: in key order each memtable insert follows the previous one, which RocksDB
             // does without searching its skip list from the top. In commit order the queue
@@ -89,8 +94,9 @@ public final class QueueApplier: CommittedEntryApplier {
                 }
             }
             try store.apply(batch: batch, appliedIndex: last.index)
+            try absent.noteWritten(result.mutations, to: store)
             return result
-        }
+        } }
         progress.withLock { $0 = (last.index, result.digest) }
 
         // `entries` are consecutive, so an index finds its entry by offset.

@@ -5,8 +5,11 @@ import StateStore
 /// node stops rather than apply a command against state it could not read.
 struct StateStoreReader: QueueStateReader {
     let store: StateStore
+    /// Keys known to be absent, which need no read (the applier's; nil elsewhere).
+    var absent: AbsentKeyFilter? = nil
 
     func value(in family: Family, key: [UInt8]) -> [UInt8]? {
+        if let absent, !absent.mayContain(key, in: family) { return nil }
         do {
             return try store.get(key, in: family.rawValue)
         } catch {

@@ -23,7 +23,7 @@ public final class StateStore: @unchecked Sendable {
     private let families: [String: OpaquePointer]
     private let syncWriteOptions: OpaquePointer
     private let bufferedWriteOptions: OpaquePointer
-    private let readOptions: OpaquePointer
+    let readOptions: OpaquePointer
 
     /// The key in `meta` that holds the applied index.
     static let appliedIndexKey = Array("applied_index".utf8)

@@ -66,6 +66,26 @@ struct StateStoreTests {
         #expect(try store.scan(prefix: [], in: "queue").count == 6)
     }
 
+    @Test("the last key and the walk over every key follow key order, deletes included")
+    func lastKeyAndKeyWalk() throws {
+        let dir = TemporaryDirectory()
+        let store = try openStore(dir.file("db"))
+        #expect(try store.lastKey(in: "queue") == nil)
+        var batch = WriteBatch()
+        for key in ["b", "a", "d", "c"] { batch.put(bytes("v"), for: bytes(key), in: "queue") }
+        batch.put(bytes("v"), for: bytes("z"), in: "bodies")
+        try store.apply(batch: batch, appliedIndex: LogIndex(1))
+        #expect(try store.lastKey(in: "queue") == bytes("d"))
+        var delete = WriteBatch()
+        delete.delete(bytes("d"), in: "queue")
+        try store.apply(batch: delete, appliedIndex: LogIndex(2))
+        #expect(try store.lastKey(in: "queue") == bytes("c"))
+        var walked: [String] = []
+        try store.forEachKey(in: "queue") { walked.append(String(decoding: $0, as: UTF8.self)) }
+        #expect(walked == ["a", "b", "c"])
+        #expect(throws: StateStoreError.unknownColumnFamily("nope")) { try store.lastKey(in: "nope") }
+    }
+
     @Test("a read snapshot keeps seeing the old data after later writes")
     func snapshotReads() throws {
         let dir = TemporaryDirectory()
