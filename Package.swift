@@ -60,8 +60,10 @@ let package = Package(
         ),
 
         // MARK: Storage
+        .target(name: "CCRC32C"),
         .target(
             name: "Checksums",
+            dependencies: ["CCRC32C"],
             swiftSettings: strictSettings
         ),
         .target(

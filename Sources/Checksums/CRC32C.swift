@@ -1,9 +1,15 @@
+internal import CCRC32C
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of every log
 /// record, metadata file and snapshot chunk.
 ///
-/// Slicing-by-8: eight 256-entry tables let the loop consume eight bytes per step,
-/// which keeps checksumming well below the cost of the write it protects.
+/// On x86-64 with SSE 4.2 the CPU's `crc32` instruction does the work, eight bytes at
+/// a time (about ten times faster: snapshots checksum every file they hold). Elsewhere,
+/// slicing-by-8: eight 256-entry tables let the loop consume eight bytes per step.
 public enum CRC32C {
+    /// Whether this CPU's CRC-32C instruction is used.
+    public static let usesHardware = herald_crc32c_hardware_available() != 0
+
     /// `tables[k * 256 + b]`: the CRC of byte `b` followed by `k` zero bytes.
     private static let tables: [UInt32] = {
         var table = [UInt32](repeating: 0, count: 8 * 256)
@@ -45,6 +51,13 @@ public enum CRC32C {
     ///   - bytes: the next bytes.
     /// - Returns: the checksum of everything so far.
     public static func update(_ crc: UInt32, with bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard usesHardware else { return updateUsingTables(crc, with: bytes) }
+        guard let base = bytes.baseAddress else { return crc }
+        return ~herald_crc32c_hardware(~crc, base, bytes.count)
+    }
+
+    /// `update` without the CPU instruction (the portable path, kept for tests).
+    static func updateUsingTables(_ crc: UInt32, with bytes: UnsafeRawBufferPointer) -> UInt32 {
         tables.withUnsafeBufferPointer { t in
             var crc = ~crc
             var index = 0

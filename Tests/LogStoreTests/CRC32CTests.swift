@@ -1,4 +1,4 @@
-import Checksums
+@testable import Checksums
 import Testing
 
 @Suite("CRC-32C")
@@ -23,6 +23,23 @@ struct CRC32CTests {
                 #expect(CRC32C.checksum(slice) == bitwise(slice))
             }
         }
+    }
+
+    @Test("the CPU instruction path and the table path agree on every length, alignment and running value")
+    func hardwareAgreesWithTables() {
+        var generator = SeededGenerator(seed: 11)
+        let data = (0..<1_100).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        data.withUnsafeBytes { all in
+            for start in 0..<9 {
+                for end in stride(from: start, through: all.count, by: 13) {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                    for running: UInt32 in [0, 0xDEAD_BEEF] {
+                        #expect(CRC32C.update(running, with: slice) == CRC32C.updateUsingTables(running, with: slice))
+                    }
+                }
+            }
+        }
+        print("CRC-32C uses the CPU instruction: \(CRC32C.usesHardware)")
     }
 
     @Test("update continues a running checksum")
