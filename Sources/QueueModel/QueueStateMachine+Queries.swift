@@ -28,12 +28,12 @@ extension QueueStateMachine {
     public func suppression(of address: String, reader: some QueueStateReader)
         throws(CorruptStateError) -> SuppressionRecord?
     {
-        let normalised = SuppressionAddress.normalise(address)
-        if let own = try loadSuppressionRecord(key: Array(normalised.utf8), reader: reader) {
+        let key = SuppressionAddress.normalisedBytes(address)
+        if let own = try loadSuppressionRecord(key: key, reader: reader) {
             return own
         }
-        guard let domain = SuppressionAddress.domainKey(of: normalised) else { return nil }
-        return try loadSuppressionRecord(key: Array(domain.utf8), reader: reader)
+        guard let domain = SuppressionAddress.domainKeyBytes(ofNormalised: key) else { return nil }
+        return try loadSuppressionRecord(key: domain, reader: reader)
     }
 
     /// One page of the suppression list, in key order (domain entries, which start

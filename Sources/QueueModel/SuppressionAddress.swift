@@ -11,6 +11,14 @@ public enum SuppressionAddress {
     /// - Parameter address: an address (`Bob@Example.com`) or a domain (`@Example.com`).
     /// - Returns: the normalised form (`bob@example.com`, `@example.com`).
     public static func normalise(_ address: String) -> String {
+        String(decoding: normalisedBytes(address), as: UTF8.self)
+    }
+
+    /// `normalise(address)` as the UTF-8 bytes of the stored key, without building a
+    /// string (the form every enqueue looks up, once per recipient).
+    /// - Parameter address: an address or a domain.
+    /// - Returns: the key bytes.
+    public static func normalisedBytes(_ address: String) -> [UInt8] {
         var bytes = Array(address.utf8)
         if bytes.count >= 2, bytes.first == UInt8(ascii: "<"), bytes.last == UInt8(ascii: ">") {
             bytes = Array(bytes.dropFirst().dropLast())
@@ -18,7 +26,7 @@ public enum SuppressionAddress {
         for index in bytes.indices where (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(bytes[index]) {
             bytes[index] += 32
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// The key that suppresses the whole domain of `address`: `@` and the normalised
@@ -27,11 +35,17 @@ public enum SuppressionAddress {
     /// - Returns: `@domain`, or `nil` if `address` has no `@` or nothing after it, or is
     ///   itself a domain entry.
     public static func domainKey(of address: String) -> String? {
-        let normalised = Array(normalise(address).utf8)
+        domainKeyBytes(ofNormalised: normalisedBytes(address)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `domainKey(of:)` for an address already in `normalisedBytes` form.
+    /// - Parameter normalised: the address's key bytes.
+    /// - Returns: the domain key's bytes, or `nil` (see `domainKey(of:)`).
+    public static func domainKeyBytes(ofNormalised normalised: [UInt8]) -> [UInt8]? {
         guard let at = normalised.lastIndex(of: UInt8(ascii: "@")), at > 0, at + 1 < normalised.count else {
             return nil
         }
-        return String(decoding: normalised[at...], as: UTF8.self)
+        return Array(normalised[at...])
     }
 
     /// Whether `address` (after normalising) is usable as a suppression key: an

@@ -130,6 +130,18 @@ struct StateMachineTests {
                                             suppressedAt: t0))
     }
 
+    @Test("suppression keys: brackets and ASCII case removed; the domain key is @ and what follows the last @")
+    func suppressionKeys() {
+        #expect(SuppressionAddress.normalisedBytes("<Bob@Example.COM>") == Array("bob@example.com".utf8))
+        #expect(SuppressionAddress.normalise("Ünï@Ex.org") == "Ünï@ex.org")
+        let key = SuppressionAddress.normalisedBytes("A@b@Sub.Example.com")
+        #expect(SuppressionAddress.domainKeyBytes(ofNormalised: key) == Array("@sub.example.com".utf8))
+        #expect(SuppressionAddress.domainKey(of: "A@b@Sub.Example.com") == "@sub.example.com")
+        #expect(SuppressionAddress.domainKey(of: "@example.com") == nil)
+        #expect(SuppressionAddress.domainKey(of: "bob@") == nil)
+        #expect(SuppressionAddress.domainKey(of: "bob") == nil)
+    }
+
     @Test("a domain suppression covers every address of that exact domain")
     func domainSuppression() throws {
         var node = Node()
