@@ -88,7 +88,15 @@ public final class LogStore: Sendable {
     /// - Parameter metadata: the snapshot's index, term and membership.
     /// - Throws: `.io` / `.closed` if the store stopped.
     public func compact(through metadata: SnapshotMetadata) async throws(LogStoreError) {
-        try await enqueue(.compact(metadata, ticket: DurabilityTicket())).durable()
+        try await submitCompaction(through: metadata).durable()
+    }
+
+    /// Queues `compact(through:)` without waiting: writes submitted later are ordered
+    /// after it, and if it fails the store stops, so they fail too.
+    /// - Parameter metadata: the snapshot's index, term and membership.
+    /// - Returns: a handle whose `durable()` returns once the compaction is on disk.
+    public func submitCompaction(through metadata: SnapshotMetadata) -> PendingWrite {
+        enqueue(.compact(metadata, ticket: DurabilityTicket()))
     }
 
     /// Syncs outstanding writes and stops the writer thread; later calls fail with `.closed`.
