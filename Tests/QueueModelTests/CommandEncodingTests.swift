@@ -53,6 +53,8 @@ struct CommandEncodingTests {
         ([1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 5, 65], .truncated(field: "unsuppress.address", offset: 10)),
         ([1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 65, 0], .trailingBytes(count: 1)),
         ([1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff], .invalidValue(field: "unsuppress.address", reason: "not valid UTF-8")),
+        ([1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 11] + Array("abcdefghi".utf8) + [0xC3, 0x28],
+         .invalidValue(field: "unsuppress.address", reason: "not valid UTF-8")),
         ([1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0x81, 0], .invalidValue(field: "unsuppress.address",
                                                                  reason: "varint is not in its shortest form")),
         ([1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0], .invalidValue(field: "suppress.reason", reason: "unknown reason 9")),
