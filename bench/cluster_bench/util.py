@@ -1,6 +1,7 @@
 """Small helpers: deadline-based waiting, free loopback ports, HTTP JSON."""
 import json
 import math
+import random
 import socket
 import sys
 import time
@@ -37,18 +38,36 @@ def wait_until(what, check, timeout, interval=0.05, on_timeout=None):
         time.sleep(interval)
 
 
+# Ports the bench hands out, below the kernel's ephemeral range (32768 and up by
+# default) and below the range the Swift tests use (20000-31999). NB: a port found with
+# bind(0) comes from the ephemeral range; once released it can become the local port of
+# some outgoing connection (a node dialling its peers) before the server meant to listen
+# on it binds, and that server then fails with "address already in use".
+_PORT_RANGE = range(12000, 20000)
+_handed_out = set()
+
+
 def free_ports(count):
-    """`count` distinct free TCP ports on 127.0.0.1 (bound together, then released)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
+    """`count` distinct TCP ports on 127.0.0.1 that are bindable now, never handed out
+    before by this process, and outside the ephemeral range."""
+    ports = []
+    candidates = list(_PORT_RANGE)
+    random.shuffle(candidates)
+    for port in candidates:
+        if len(ports) == count:
+            break
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        ports.append(port)
+    if len(ports) < count:
+        raise BenchError(f"only {len(ports)} of {count} free ports in {_PORT_RANGE.start}-{_PORT_RANGE.stop - 1}")
+    return ports
 
 
 def http_json(url, timeout=1.0):
