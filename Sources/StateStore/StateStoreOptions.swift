@@ -22,6 +22,11 @@ public struct StateStoreOptions: Sendable, Hashable {
     /// flushed atomically across column families, so after a crash the store holds a
     /// consistent earlier state, and `write(_:sync: true)` flushes instead of syncing a log.
     public var writeAheadLog: Bool
+    /// Run RocksDB's flushes and compactions at the lowest CPU priority (nice 19), so
+    /// they use the time the foreground leaves idle instead of taking it from requests.
+    /// Process-wide and one-way: the threads belong to RocksDB's default environment,
+    /// shared by every store in the process, and are never raised again.
+    public var lowPriorityBackgroundWork: Bool
 
     /// Creates options.
     /// - Parameters:
@@ -32,9 +37,12 @@ public struct StateStoreOptions: Sendable, Hashable {
     ///   - writeBufferSize: memtable size (default 64 MiB).
     ///   - enableStatistics: collect statistics (default off).
     ///   - writeAheadLog: keep RocksDB's write-ahead log (default on).
+    ///   - lowPriorityBackgroundWork: flush and compact at the lowest CPU priority
+    ///     (default on).
     public init(columnFamilies: [String] = ["bodies"], blobFamilies: Set<String> = ["bodies"],
                 minBlobSize: UInt64 = 256, blobFileSize: UInt64 = 256 << 20,
-                writeBufferSize: Int = 64 << 20, enableStatistics: Bool = false, writeAheadLog: Bool = true) {
+                writeBufferSize: Int = 64 << 20, enableStatistics: Bool = false, writeAheadLog: Bool = true,
+                lowPriorityBackgroundWork: Bool = true) {
         self.columnFamilies = columnFamilies
         self.blobFamilies = blobFamilies
         self.minBlobSize = minBlobSize
@@ -42,5 +50,6 @@ public struct StateStoreOptions: Sendable, Hashable {
         self.writeBufferSize = writeBufferSize
         self.enableStatistics = enableStatistics
         self.writeAheadLog = writeAheadLog
+        self.lowPriorityBackgroundWork = lowPriorityBackgroundWork
     }
 }

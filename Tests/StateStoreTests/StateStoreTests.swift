@@ -86,6 +86,25 @@ struct StateStoreTests {
         #expect(throws: StateStoreError.unknownColumnFamily("nope")) { try store.lastKey(in: "nope") }
     }
 
+    @Test("flushes and compactions run at the lowest CPU priority")
+    func backgroundWorkYields() throws {
+        let dir = TemporaryDirectory()
+        let store = try openStore(dir.file("db"))
+        var batch = WriteBatch()
+        batch.put(bytes("v"), for: bytes("k"), in: "queue")
+        try store.apply(batch: batch, appliedIndex: LogIndex(1))
+        try store.flush()
+        // A RocksDB pool thread lowers its own priority when it takes its next job; the
+        // flush above was one.
+        let deadline = ContinuousClock.now + .seconds(10)
+        var flushThreadNice: Int?
+        while flushThreadNice != 19 && ContinuousClock.now < deadline {
+            flushThreadNice = rocksdbThreadNice(named: "rocksdb:high")
+            if flushThreadNice != 19 { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        #expect(flushThreadNice == 19)
+    }
+
     @Test("a read snapshot keeps seeing the old data after later writes")
     func snapshotReads() throws {
         let dir = TemporaryDirectory()
@@ -145,4 +164,21 @@ struct StateStoreTests {
         #expect(!message.isEmpty)
         #expect(error?.description.hasPrefix("rocksdb: ") == true)
     }
+}
+
+/// The nice value of a thread of this process whose name starts with `prefix`, from
+/// /proc/self/task/<tid>/stat (field 19).
+private func rocksdbThreadNice(named prefix: String) -> Int? {
+    guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return nil }
+    for task in tasks {
+        guard let name = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
+              name.hasPrefix(prefix),
+              let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+              let afterName = stat.range(of: ") ", options: .backwards)
+        else { continue }
+        // Fields after the name start at field 3 (state); nice is field 19.
+        let fields = stat[afterName.upperBound...].split(separator: " ")
+        if fields.count > 16, let nice = Int(fields[16]) { return nice }
+    }
+    return nil
 }
