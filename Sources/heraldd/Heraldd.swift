@@ -45,6 +45,7 @@ struct Heraldd: AsyncParsableCommand {
             fail("\(config): nodes: no node with id \(node) (configured: \(ids))", code: ConfigError.exitCode)
         }
 
+        LoggingSystem.bootstrap { MillisecondLogHandler(label: $0) }
         var logger = Logger(label: "heraldd")
         logger.logLevel = logLevel
         logger[metadataKey: "node"] = "\(me.id)"
