@@ -50,12 +50,17 @@ final class AbsentKeyFilter {
         if suppressions.isOverfull { suppressions = try Self.suppressionFilter(of: store) }
     }
 
-    /// A filter sized for twice the suppressions `store` holds, with all of them in it.
+    /// A filter holding every suppression of `store`, sized for twice as many. One
+    /// pass over the family: sized from RocksDB's key estimate, and filled again at the
+    /// right size only if the estimate was short.
     private static func suppressionFilter(of store: StateStore) throws -> KeyBloomFilter {
-        var count = 0
-        try store.forEachKey(in: Family.suppression.rawValue) { _ in count += 1 }
-        var filter = KeyBloomFilter(capacity: max(2 * count, 65_536))
-        try store.forEachKey(in: Family.suppression.rawValue) { filter.insert($0) }
-        return filter
+        let family = Family.suppression.rawValue
+        let estimate = store.property("rocksdb.estimate-num-keys", family: family).flatMap { Int($0) } ?? 0
+        var filter = KeyBloomFilter(capacity: max(2 * estimate, 65_536))
+        try store.forEachKey(in: family) { filter.insert($0) }
+        guard filter.isOverfull else { return filter }
+        var resized = KeyBloomFilter(capacity: 2 * filter.count)
+        try store.forEachKey(in: family) { resized.insert($0) }
+        return resized
     }
 }

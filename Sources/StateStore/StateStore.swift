@@ -23,7 +23,7 @@ public final class StateStore: @unchecked Sendable {
     private let families: [String: OpaquePointer]
     private let syncWriteOptions: OpaquePointer
     private let bufferedWriteOptions: OpaquePointer
-    let readOptions: OpaquePointer
+    private let readOptions: OpaquePointer
 
     /// The key in `meta` that holds the applied index.
     static let appliedIndexKey = Array("applied_index".utf8)
@@ -255,24 +255,44 @@ public final class StateStore: @unchecked Sendable {
     }
 
     func scan(prefix: [UInt8], in name: String, limit: Int, using options: OpaquePointer) throws(StateStoreError) -> [KeyValue] {
-        let family = try family(name)
-        let iterator = rocksdb_create_iterator_cf(db, options, family)!
+        try withIterator(over: name, using: options) { iterator in
+            prefix.withUnsafeBufferPointer { p in
+                p.withMemoryRebound(to: CChar.self) { rocksdb_iter_seek(iterator, $0.baseAddress, $0.count) }
+            }
+            var result: [KeyValue] = []
+            while result.count < limit && rocksdb_iter_valid(iterator) != 0 {
+                let key = Array(Self.currentKey(of: iterator))
+                guard key.starts(with: prefix) else { break }
+                var valueLength = 0
+                let valuePointer = rocksdb_iter_value(iterator, &valueLength)
+                result.append(KeyValue(key: key, value: Array(UnsafeRawBufferPointer(start: valuePointer, count: valueLength))))
+                rocksdb_iter_next(iterator)
+            }
+            return result
+        }
+    }
+
+    /// `withIterator(over:using:_:)` reading the live store.
+    func withIterator<T>(over name: String, _ body: (OpaquePointer) -> T) throws(StateStoreError) -> T {
+        try withIterator(over: name, using: readOptions, body)
+    }
+
+    /// Runs `body` with an iterator over a column family, then reports the error the
+    /// iteration met, if any, and frees the iterator.
+    func withIterator<T>(over name: String, using options: OpaquePointer,
+                         _ body: (OpaquePointer) -> T) throws(StateStoreError) -> T {
+        let iterator = rocksdb_create_iterator_cf(db, options, try family(name))!
         defer { rocksdb_iter_destroy(iterator) }
-        prefix.withUnsafeBufferPointer { p in
-            p.withMemoryRebound(to: CChar.self) { rocksdb_iter_seek(iterator, $0.baseAddress, $0.count) }
-        }
-        var result: [KeyValue] = []
-        while result.count < limit && rocksdb_iter_valid(iterator) != 0 {
-            var keyLength = 0, valueLength = 0
-            let keyPointer = rocksdb_iter_key(iterator, &keyLength)!
-            let key = Array(UnsafeRawBufferPointer(start: keyPointer, count: keyLength))
-            guard key.starts(with: prefix) else { break }
-            let valuePointer = rocksdb_iter_value(iterator, &valueLength)
-            result.append(KeyValue(key: key, value: Array(UnsafeRawBufferPointer(start: valuePointer, count: valueLength))))
-            rocksdb_iter_next(iterator)
-        }
+        let result = body(iterator)
         try rocksCall { rocksdb_iter_get_error(iterator, $0) }
         return result
+    }
+
+    /// The key the (valid) iterator stands on, valid until it moves.
+    static func currentKey(of iterator: OpaquePointer) -> UnsafeRawBufferPointer {
+        var length = 0
+        let pointer = rocksdb_iter_key(iterator, &length)!
+        return UnsafeRawBufferPointer(start: pointer, count: length)
     }
 
     /// A consistent, read-only view of the store as of now; later writes are invisible
