@@ -246,7 +246,11 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldNodeTests",
-            dependencies: ["HeraldNode", "QueueModel", "StateStore", "RaftCore"],
+            dependencies: [
+                "HeraldNode", "HeraldConfig", "QueueModel", "StateStore", "RaftCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,20 +1,26 @@
 import NIOCore
 import Wire
 
-/// Sets up a channel that carries Herald frames and wraps it for async use.
+/// Sets up a channel that carries Herald frames.
 enum FramedChannel {
-    /// Adds the frame decoder and encoder to `channel` and wraps it. MUST be called on
-    /// the channel's event loop (inside a bootstrap's channel initializer).
+    /// Adds the frame decoder and encoder to `channel` and wraps it for async use. MUST
+    /// be called on the channel's event loop (inside a bootstrap's channel initializer).
     /// - Parameter frameDeadline: when set, a frame must arrive whole within this time
     ///   of its first byte, or the connection is closed.
     static func configure(_ channel: any Channel, maxFrameBytes: Int,
                           frameDeadline: TimeAmount? = nil) throws -> NIOAsyncChannel<Frame, Frame> {
+        try addFrameHandlers(to: channel, maxFrameBytes: maxFrameBytes, frameDeadline: frameDeadline)
+        return try NIOAsyncChannel<Frame, Frame>(wrappingChannelSynchronously: channel)
+    }
+
+    /// Adds the frame decoder and encoder to `channel`; the handler added after them
+    /// reads `Frame`s. MUST be called on the channel's event loop.
+    static func addFrameHandlers(to channel: any Channel, maxFrameBytes: Int, frameDeadline: TimeAmount? = nil) throws {
         let operations = channel.pipeline.syncOperations
         if let frameDeadline {
             try operations.addHandler(FrameDeadlineHandler(limit: frameDeadline))
         }
         try operations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
         try operations.addHandler(MessageToByteHandler(FrameEncoder()))
-        return try NIOAsyncChannel<Frame, Frame>(wrappingChannelSynchronously: channel)
     }
 }

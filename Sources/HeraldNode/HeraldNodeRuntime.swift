@@ -110,7 +110,7 @@ public struct HeraldNodeRuntime {
             me: me, raft: raft, applier: applier, machine: QueueStateMachine(), validator: EnvelopeValidator(),
             forwarder: forwarder, clusterStatus: { [cluster] in await ClusterStatusCollector(cluster: cluster).collect() })
         let producers = ProducerServer(listenAddress: node.clientAddress, me: me, handler: handler, metrics: metrics, logger: logger,
-                                       leader: { await raft.status().leader })
+                                       leader: { raft.currentStatus.leader })
         let group = ServiceGroup(
             configuration: .init(
                 services: [

@@ -30,15 +30,14 @@ public final class PeerTransport: Service, Sendable {
     private let me: NodeID
     private let listenAddress: Endpoint
     private let peers: [NodeID: Endpoint]
-    private let outboxes: [NodeID: AsyncStream<[PeerMessage]>.Continuation]
-    private let outboxStreams: [NodeID: AsyncStream<[PeerMessage]>]
+    private let outboxes: [NodeID: PeerOutbox]
     private let deliver: Deliver
     private let unreachable: Unreachable
     private let peerDown: PeerDown
     private let logger: Logger
     private let maxFrameBytes: Int
     /// Outgoing frames are cut near this size.
-    private let targetFrameBytes = 4 << 20
+    private static let targetFrameBytes = 4 << 20
     private let helloTimeout: Duration
     /// Peers with a live outgoing connection, for status.
     private let connected = Mutex<Set<NodeID>>([])
@@ -69,15 +68,9 @@ public final class PeerTransport: Service, Sendable {
         self.deliver = deliver
         self.unreachable = unreachable
         self.peerDown = peerDown
-        var outboxes: [NodeID: AsyncStream<[PeerMessage]>.Continuation] = [:]
-        var streams: [NodeID: AsyncStream<[PeerMessage]>] = [:]
-        for peer in peers.keys {
-            let (stream, continuation) = AsyncStream<[PeerMessage]>.makeStream(bufferingPolicy: .bufferingNewest(4096))
-            outboxes[peer] = continuation
-            streams[peer] = stream
-        }
+        var outboxes: [NodeID: PeerOutbox] = [:]
+        for peer in peers.keys { outboxes[peer] = PeerOutbox(targetFrameBytes: Self.targetFrameBytes) }
         self.outboxes = outboxes
-        self.outboxStreams = streams
     }
 
     /// Queues `messages` for their receivers; never blocks. Messages to unknown nodes are dropped.
@@ -86,7 +79,7 @@ public final class PeerTransport: Service, Sendable {
         var byPeer: [NodeID: [PeerMessage]] = [:]
         for message in messages { byPeer[message.to, default: []].append(message) }
         for (peer, batch) in byPeer {
-            outboxes[peer]?.yield(batch)
+            outboxes[peer]?.send(batch)
         }
     }
 
@@ -98,15 +91,15 @@ public final class PeerTransport: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             let server = try await bindListener()
             logger.info("peer transport listening", metadata: ["address": "\(listenAddress)"])
-            for (peer, stream) in outboxStreams {
-                group.addTask { await self.dialLoop(peer: peer, outbox: stream) }
+            for (peer, outbox) in outboxes {
+                group.addTask { await self.dialLoop(peer: peer, outbox: outbox) }
             }
             try await server.executeThenClose { inbound in
                 for try await connection in inbound.cancelOnGracefulShutdown() {
                     group.addTask { await self.serveInbound(connection) }
                 }
             }
-            for continuation in outboxes.values { continuation.finish() }
+            group.cancelAll()  // the dial loops: their connections close, their sleeps end
         }
     }
 
@@ -154,6 +147,16 @@ public final class PeerTransport: Service, Sendable {
                     try await refuse(outbound, reason)
                     return
                 }
+                // From here on the peer's Raft messages are decoded and delivered on the
+                // event loop (`PeerMessageReceiver`, placed before the welcome leaves, so it
+                // sees every message); the loop below only waits for the connection to end.
+                let channel = connection.channel
+                try await channel.eventLoop.submit { [me, deliver] in
+                    let operations = channel.pipeline.syncOperations
+                    let encoder = try operations.handler(type: MessageToByteHandler<FrameEncoder>.self)
+                    try operations.addHandler(PeerMessageReceiver(peer: hello.from, me: me, deliver: deliver),
+                                              position: .after(encoder))
+                }.get()
                 var welcome = ByteBuffer()
                 PeerHello(clusterName: clusterName, from: me, to: hello.from).encode(into: &welcome)
                 try await outbound.write(Frame(kind: PeerFrameKind.welcome.rawValue, payload: welcome))
@@ -197,45 +200,48 @@ public final class PeerTransport: Service, Sendable {
 
     // MARK: - Dialling
 
-    private func dialLoop(peer: NodeID, outbox: AsyncStream<[PeerMessage]>) async {
+    private func dialLoop(peer: NodeID, outbox: PeerOutbox) async {
         guard let address = peers[peer] else { return }
         var backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(2))
-        var pending = outbox.makeAsyncIterator()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await connectAndStream(to: peer, at: address, pending: &pending, backoff: &backoff)
-                return  // outbox finished: shutting down
+                try await connectAndServe(to: peer, at: address, outbox: outbox, backoff: &backoff)
             } catch {
-                connected.withLock { _ = $0.remove(peer) }
-                unreachable(peer)
                 logger.debug("peer connection failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
-                do {
-                    try await Task.sleep(for: backoff.next())
-                } catch {
-                    return
-                }
+            }
+            connected.withLock { _ = $0.remove(peer) }
+            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
+            unreachable(peer)
+            do {
+                try await Task.sleep(for: backoff.next())
+            } catch {
+                return
             }
         }
     }
 
-    private func connectAndStream(to peer: NodeID, at address: Endpoint,
-                                  pending: inout AsyncStream<[PeerMessage]>.Iterator,
-                                  backoff: inout Backoff) async throws {
+    /// Dials `peer`, says hello, then lets `outbox` write on the connection until it
+    /// closes (or the transport stops).
+    private func connectAndServe(to peer: NodeID, at address: Endpoint, outbox: PeerOutbox,
+                                 backoff: inout Backoff) async throws {
         let limit = maxFrameBytes
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(2))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 4 << 20))
             .connect(host: address.host, port: address.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try FramedChannel.configure(channel, maxFrameBytes: limit)
+                    try channel.pipeline.syncOperations.addHandler(PeerOutbox.WritabilityWatcher(outbox: outbox))
+                    return try FramedChannel.configure(channel, maxFrameBytes: limit)
                 }
             }
-        try await channel.executeThenClose { inbound, outbound in
+        let channel = connection.channel
+        try await connection.executeThenClose { inbound, outbound in
             var hello = ByteBuffer()
             PeerHello(clusterName: clusterName, from: me, to: peer).encode(into: &hello)
             try await outbound.write(Frame(kind: PeerFrameKind.hello.rawValue, payload: hello))
             var answers = inbound.makeAsyncIterator()
-            guard let answer = try await nextFrame(&answers, on: channel.channel) else {
+            guard let answer = try await nextFrame(&answers, on: channel) else {
                 throw PeerRefusal(reason: "closed before answering the hello")
             }
             guard answer.kind == PeerFrameKind.welcome.rawValue else {
@@ -244,14 +250,18 @@ public final class PeerTransport: Service, Sendable {
             connected.withLock { _ = $0.insert(peer) }
             backoff.reset()
             logger.info("connected to peer", metadata: ["peer": "\(peer)", "address": "\(address)"])
-            while let batch = await pending.next() {
-                // Several frames when the batch is large: a catching-up follower may be
-                // sent hundreds of megabytes at once, and no frame may exceed the limit.
-                for group in Self.frameGroups(batch, targetBytes: targetFrameBytes) {
-                    var payload = ByteBuffer()
-                    PeerMessageCodec.encode(group, into: &payload)
-                    try await outbound.write(Frame(kind: PeerFrameKind.raftMessages.rawValue, payload: payload))
+            // The outbox writes on the event loop from here on; the peer sends nothing
+            // more on this connection, so this only waits for it to close.
+            outbox.attach(channel)
+            defer { outbox.detach(channel) }
+            try await withTaskCancellationHandler {
+                try await withGracefulShutdownHandler {
+                    try await channel.closeFuture.get()
+                } onGracefulShutdown: {
+                    channel.close(promise: nil)
                 }
+            } onCancel: {
+                channel.close(promise: nil)
             }
         }
     }

@@ -20,19 +20,20 @@ final class ProducerServer: Service, Sendable {
     private let me: NodeID
     private let handler: ProducerRequestHandler
     private let metrics: NodeMetrics
-    private let leader: @Sendable () async -> NodeID?
+    private let leader: @Sendable () -> NodeID?
     private let logger: Logger
     private let maxFrameBytes: Int
     private let maxInFlight: Int
     private let maxBufferedBytes: Int
-    private let helloTimeout: TimeAmount
+    /// The hello must arrive within this time of connecting.
+    let helloTimeout: TimeAmount
     /// A frame (after its first byte) must arrive whole within this time.
     private let frameDeadline: TimeAmount
     /// Bytes of request frames being worked on, across all connections.
     private let bufferedBytes = Mutex(0)
 
     init(listenAddress: Endpoint, me: NodeID, handler: ProducerRequestHandler, metrics: NodeMetrics, logger: Logger,
-         leader: @escaping @Sendable () async -> NodeID?,
+         leader: @escaping @Sendable () -> NodeID?,
          maxFrameBytes: Int = ProducerLimits.defaultMaxFrameBytes, maxInFlight: Int = ProducerLimits.defaultMaxInFlight,
          maxBufferedBytes: Int = 256 << 20, helloTimeout: TimeAmount = .seconds(10),
          frameDeadline: TimeAmount = .seconds(30)) {
@@ -57,59 +58,37 @@ final class ProducerServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: listenAddress.host, port: listenAddress.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try FramedChannel.configure(channel, maxFrameBytes: limit, frameDeadline: frameDeadline)
+                channel.eventLoop.makeCompletedFuture { () -> any Channel in
+                    try FramedChannel.addFrameHandlers(to: channel, maxFrameBytes: limit, frameDeadline: frameDeadline)
+                    try channel.pipeline.syncOperations.addHandler(ProducerConnectionHandler(server: self))
+                    return channel
                 }
             }
         logger.info("producer protocol listening", metadata: ["address": "\(listenAddress)"])
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { inbound in
                 for try await connection in inbound.cancelOnGracefulShutdown() {
-                    group.addTask { await self.serve(connection) }
+                    group.addTask { await Self.serve(connection) }
                 }
             }
         }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<Frame, Frame>) async {
-        let channel = connection.channel
-        let responder = CoalescingFrameWriter(channel: channel)
-        let inFlight = InFlightCount()
-        do {
-            try await connection.executeThenClose { inbound, _ in
-                try await withThrowingDiscardingTaskGroup { group in
-                    try await withGracefulShutdownHandler {
-                        try await readRequests(inbound, channel: channel, responder: responder, inFlight: inFlight,
-                                               group: &group)
-                    } onGracefulShutdown: {
-                        // Stop reading new requests; answered ones still go out before close.
-                        channel.close(mode: .input, promise: nil)
-                    }
-                }
-                // Every request answered (tasks above, callbacks here), then written.
-                await inFlight.drained()
-                await responder.flushed()
-            }
-        } catch {
-            logger.debug("producer connection ended", metadata: ["error": "\(error)"])
+    /// Waits until `connection` is closed; on graceful shutdown closes its input, so
+    /// its handler answers what it accepted and then closes it.
+    private static func serve(_ connection: any Channel) async {
+        await withGracefulShutdownHandler {
+            try? await connection.closeFuture.get()
+        } onGracefulShutdown: {
+            connection.close(mode: .input, promise: nil)
         }
     }
 
-    private func readRequests(_ inbound: NIOAsyncChannelInboundStream<Frame>, channel: any Channel,
-                              responder: CoalescingFrameWriter, inFlight: InFlightCount,
-                              group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
-        var frames = inbound.makeAsyncIterator()
-        let helloTimer = channel.eventLoop.scheduleTask(in: helloTimeout) { channel.close(promise: nil) }
-        let first: Frame?
-        do {
-            first = try await frames.next()
-        } catch {
-            helloTimer.cancel()
-            respondToFramingError(error, responder: responder)
-            return
-        }
-        helloTimer.cancel()
-        guard let first else { return }
+    /// Answers a connection's first frame.
+    /// - Returns: whether the connection comes from another node's forwarder, or nil
+    ///   when the frame is not an acceptable hello (it has been answered with an error;
+    ///   the connection is to be closed).
+    func greet(_ first: Frame, responder: CoalescingFrameWriter) -> Bool? {
         let decoded = try? ProducerRequest.decode(first)
         guard let (helloID, hello) = decoded, case .hello(let greeting) = hello else {
             // A hello whose payload does not decode is malformed; anything else is not a hello.
@@ -117,56 +96,50 @@ final class ProducerServer: Service, Sendable {
                 ? ProducerResponse.error(.malformedRequest, detail: "the hello does not decode")
                 : ProducerResponse.error(.helloRequired, detail: "the first frame must be hello")
             responder.send(response.frame(requestID: ProducerRequest.requestID(in: first)))
-            return
+            return nil
         }
         guard greeting.version == ProducerLimits.version else {
             responder.send(ProducerResponse.error(.unsupportedVersion,
                                                    detail: "version \(greeting.version) is not supported; this node speaks \(ProducerLimits.version)")
                 .frame(requestID: helloID))
-            return
+            return nil
         }
-        let welcome = ProducerWelcome(node: me, leader: await leader(), maxFrameBytes: UInt32(maxFrameBytes),
+        let welcome = ProducerWelcome(node: me, leader: leader(), maxFrameBytes: UInt32(maxFrameBytes),
                                       maxInFlight: UInt32(maxInFlight))
         responder.send(ProducerResponse.welcome(welcome).frame(requestID: helloID))
-        let forwarded = greeting.clientName.hasPrefix(LeaderForwarder.clientNamePrefix)
+        return greeting.clientName.hasPrefix(LeaderForwarder.clientNamePrefix)
+    }
 
-        while true {
-            let frame: Frame
-            do {
-                guard let next = try await frames.next() else { return }
-                frame = next
-            } catch {
-                respondToFramingError(error, responder: responder)
-                return
-            }
-            let requestID = ProducerRequest.requestID(in: frame)
-            let request: ProducerRequest
-            do {
-                request = try ProducerRequest.decode(frame).request
-            } catch {
-                let code: ProducerErrorCode = if case .unknownKind = error { .unknownRequest } else { .malformedRequest }
-                responder.send(ProducerResponse.error(code, detail: "\(error)").frame(requestID: requestID))
-                continue
-            }
-            let size = frame.payload.readableBytes + Frame.headerBytes
-            guard admit(size, inFlight: inFlight) else {
-                responder.send(ProducerResponse.error(.overloaded,
-                                                       detail: "too many requests in flight (limit \(maxInFlight) per connection); retry later")
-                    .frame(requestID: requestID))
-                continue
-            }
-            let answer: @Sendable (ProducerResponse) -> Void = { [metrics] response in
-                metrics.recordAnswer(to: request, response, forwarded: forwarded)
-                responder.send(response.frame(requestID: requestID))
-                self.release(size, inFlight: inFlight)
-            }
-            // An enqueue at the leader needs no task: validated here, answered from the Raft loop.
-            if case .enqueue(let envelope) = request, handler.enqueueIfLeading(envelope, completion: answer) {
-                continue
-            }
-            group.addTask { [handler] in
-                answer(await handler.respond(to: request, forwarded: forwarded))
-            }
+    /// Starts one request after the hello: an enqueue at the leader goes to the Raft
+    /// loop at once; anything else runs in a task. Refused with `overloaded` beyond the
+    /// connection's or the node's limits.
+    func serve(_ frame: Frame, forwarded: Bool, responder: CoalescingFrameWriter, inFlight: InFlightCount) {
+        let requestID = ProducerRequest.requestID(in: frame)
+        let request: ProducerRequest
+        do {
+            request = try ProducerRequest.decode(frame).request
+        } catch {
+            let code: ProducerErrorCode = if case .unknownKind = error { .unknownRequest } else { .malformedRequest }
+            responder.send(ProducerResponse.error(code, detail: "\(error)").frame(requestID: requestID))
+            return
+        }
+        let size = frame.payload.readableBytes + Frame.headerBytes
+        guard admit(size, inFlight: inFlight) else {
+            responder.send(ProducerResponse.error(.overloaded,
+                                                   detail: "too many requests in flight (limit \(maxInFlight) per connection); retry later")
+                .frame(requestID: requestID))
+            return
+        }
+        let answer: @Sendable (ProducerResponse) -> Void = { [metrics] response in
+            metrics.recordAnswer(to: request, response, forwarded: forwarded)
+            responder.send(response.frame(requestID: requestID))
+            self.release(size, inFlight: inFlight)
+        }
+        if case .enqueue(let envelope) = request, handler.enqueueIfLeading(envelope, completion: answer) {
+            return
+        }
+        Task { [handler] in
+            answer(await handler.respond(to: request, forwarded: forwarded))
         }
     }
 
@@ -186,7 +159,8 @@ final class ProducerServer: Service, Sendable {
         inFlight.release()
     }
 
-    private func respondToFramingError(_ error: any Error, responder: CoalescingFrameWriter) {
+    /// Answers a framing error on the connection (an I/O error has nobody to answer).
+    func respondToFramingError(_ error: any Error, responder: CoalescingFrameWriter) {
         let code: ProducerErrorCode
         switch error as? WireError {
         case .frameTooLarge: code = .frameTooLarge
