@@ -230,8 +230,14 @@ public struct EnvelopeValidator: Hashable, Sendable {
             guard domain.count >= 2, domain.last == UInt8(ascii: "]") else { return false }
             return isAddressLiteral(domain.dropFirst().dropLast())
         }
-        // An empty label (leading, doubled or trailing dot) fails `isLabel`.
-        return domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).allSatisfy(isLabel)
+        // An empty label (leading, doubled or trailing dot) fails `isLabel`. NB: walked
+        // in place; `split` built an array per address on the enqueue path.
+        var labelStart = domain.startIndex
+        for index in domain.indices where domain[index] == UInt8(ascii: ".") {
+            guard isLabel(domain[labelStart..<index]) else { return false }
+            labelStart = index + 1
+        }
+        return isLabel(domain[labelStart...])
     }
 
     /// A hostname label: letters, digits and inner hyphens, 1–63 octets.

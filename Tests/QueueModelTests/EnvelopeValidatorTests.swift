@@ -25,7 +25,7 @@ struct EnvelopeValidatorTests {
     @Test("invalid addresses are refused with the field and the address", arguments: [
         "bob@@x", "bob", "@example.com", "bob@", "bob.@example.com", ".bob@example.com", "bo..b@example.com",
         "bob smith@example.com", "bob@exa mple.com", "bob@-example.com", "bob@example-.com", "bob@example..com",
-        "bob@example.com.", "bob@[300.1.1.1]", "bob@[1.2.3]", "bob@[tag:content]", "\"unclosed@example.com",
+        "bob@example.com.", "bob@.example.com", "bob@[300.1.1.1]", "bob@[1.2.3]", "bob@[tag:content]", "\"unclosed@example.com",
         "bób@example.com", "bob@exämple.com", "<bob@example.com>", "bob@example.com\r\n", "\"a\"b@example.com",
     ])
     func refusesAddresses(address: String) {
