@@ -68,7 +68,7 @@ final class NodeMetrics: Sendable {
 
     /// Counts one answered producer request, and the new messages it acknowledged
     /// unless another node forwarded it here (that node counts them).
-    func recordAnswer(to request: ProducerRequest, _ response: ProducerResponse, forwarded: Bool) {
+    func recordAnswer(to request: ProducerFrameKind, _ response: ProducerResponse, forwarded: Bool) {
         var error: ProducerErrorCode?
         var fresh: UInt64 = 0
         switch response {
@@ -81,7 +81,7 @@ final class NodeMetrics: Sendable {
         default:
             break
         }
-        let kind = AnswerKind(request: request.kind, error: error, forwarded: forwarded)
+        let kind = AnswerKind(request: request, error: error, forwarded: forwarded)
         counts.withLock { counts in
             counts.answers[kind, default: 0] += 1
             if !forwarded { counts.enqueuedMessages += fresh }

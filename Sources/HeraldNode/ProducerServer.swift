@@ -130,8 +130,11 @@ final class ProducerServer: Service, Sendable {
                 .frame(requestID: requestID))
             return
         }
+        // NB: the answer keeps the request's kind, not the request: an enqueue's message
+        // bytes are not held until its entry commits.
+        let kind = request.kind
         let answer: @Sendable (ProducerResponse) -> Void = { [metrics] response in
-            metrics.recordAnswer(to: request, response, forwarded: forwarded)
+            metrics.recordAnswer(to: kind, response, forwarded: forwarded)
             responder.send(response.frame(requestID: requestID))
             self.release(size, inFlight: inFlight)
         }
