@@ -57,6 +57,8 @@ final class ProducerServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A client that ends its side after its last request still gets the answers.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(host: listenAddress.host, port: listenAddress.port) { channel in
                 channel.eventLoop.makeCompletedFuture { () -> any Channel in
                     try FramedChannel.addFrameHandlers(to: channel, maxFrameBytes: limit, frameDeadline: frameDeadline)

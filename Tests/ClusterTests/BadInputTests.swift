@@ -264,6 +264,20 @@ struct BadInputTests {
                 #expect(outcome.frames.map(\.errorCode) == [code], "\(name): \(outcome.frames)")
                 #expect(outcome.frames.first?.requestID == frame.requestID, "\(name): \(outcome.frames)")
             }
+
+            // A client that ends its side of the stream after its requests still gets every
+            // answer; then the node closes the connection.
+            let halfClosed = try await blocking {
+                let connection = try RawConnection(port: port)
+                connection.sendAll(RawFrames.hello(requestID: 1).bytes + RawFrames.clusterStatus(requestID: 2).bytes
+                                   + RawFrames.clusterStatus(requestID: 3).bytes)
+                connection.shutdownWrite()
+                return connection.readAll(until: .now + .seconds(15))
+            }
+            #expect(halfClosed.closed, "half-closed connection left open")
+            #expect(halfClosed.frames.map(\.kind) == [Contract.welcome, Contract.clusterStatusResult, Contract.clusterStatusResult],
+                    "\(halfClosed.frames)")
+            #expect(Set(halfClosed.frames.map(\.requestID)) == [1, 2, 3], "\(halfClosed.frames)")
         }
         try await expectHealthy(cluster, leader: leader)
     }
