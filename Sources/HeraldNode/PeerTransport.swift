@@ -41,6 +41,8 @@ public final class PeerTransport: Service, Sendable {
     private let helloTimeout: Duration
     /// Peers with a live outgoing connection, for status.
     private let connected = Mutex<Set<NodeID>>([])
+    /// Accepted connections not yet closed, closed when the transport stops.
+    private let inboundChannels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
     /// Creates the transport; nothing is opened until `run()`.
     /// - Parameters:
@@ -99,87 +101,66 @@ public final class PeerTransport: Service, Sendable {
                     group.addTask { await self.serveInbound(connection) }
                 }
             }
+            // Including connections accepted but never handed to the loop above.
+            for channel in inboundChannels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
             group.cancelAll()  // the dial loops: their connections close, their sleeps end
         }
     }
 
     // MARK: - Listening
 
-    private func bindListener() async throws -> NIOAsyncChannel<NIOAsyncChannel<Frame, Frame>, Never> {
+    /// An accepted peer connection and, once its hello is accepted, who it is.
+    private struct InboundConnection: Sendable {
+        var channel: any Channel
+        var welcomed: PeerInboundHandler.WelcomedPeer
+    }
+
+    private func bindListener() async throws -> NIOAsyncChannel<InboundConnection, Never> {
         let limit = maxFrameBytes
+        let helloTimeout = self.helloTimeoutAmount
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: listenAddress.host, port: listenAddress.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try FramedChannel.configure(channel, maxFrameBytes: limit)
+                    // NB: a plain channel, not an async wrapper: a connection accepted while
+                    // the node shuts down is dropped unserved, which an unfinished
+                    // NIOAsyncChannel does not survive (a precondition failure in NIO).
+                    try FramedChannel.addFrameHandlers(to: channel, maxFrameBytes: limit)
+                    let welcomed = PeerInboundHandler.WelcomedPeer()
+                    try channel.pipeline.syncOperations.addHandler(PeerInboundHandler(
+                        clusterName: self.clusterName, me: self.me, helloTimeout: helloTimeout, welcomed: welcomed,
+                        logger: self.logger, refusal: { self.refusal(for: $0) }, deliver: self.deliver))
+                    let key = ObjectIdentifier(channel)
+                    self.inboundChannels.withLock { $0[key] = channel }
+                    channel.closeFuture.whenComplete { _ in _ = self.inboundChannels.withLock { $0.removeValue(forKey: key) } }
+                    return InboundConnection(channel: channel, welcomed: welcomed)
                 }
             }
     }
 
-    private func serveInbound(_ connection: NIOAsyncChannel<Frame, Frame>) async {
-        var welcomedPeer: NodeID?
-        defer {
-            if let peer = welcomedPeer, let address = peers[peer], !Task.isShuttingDownGracefully {
-                // NB: a process killed outright closes its sockets at once, long before an
-                // election timeout; a refused reconnect tells that apart from a network fault.
-                Task { [peerDown, logger] in
-                    guard await PeerDeathProbe.refusesConnections(at: address) else { return }
-                    logger.notice("peer process is gone (connection closed, port refuses)", metadata: ["peer": "\(peer)"])
-                    peerDown(peer)
-                }
-            }
+    /// Waits until an accepted connection closes (its handler serves it); then, if it
+    /// came from a welcomed peer, checks whether that peer's process is gone.
+    private func serveInbound(_ connection: InboundConnection) async {
+        let channel = connection.channel
+        // On shutdown, close the connection at once.
+        await withGracefulShutdownHandler {
+            try? await channel.closeFuture.get()
+        } onGracefulShutdown: {
+            channel.close(promise: nil)
         }
-        do {
-            try await connection.executeThenClose { inbound, outbound in
-                var frames = inbound.makeAsyncIterator()
-                // A connection that does not say hello in time is closed (slow or stray clients).
-                let first = try await nextFrame(&frames, on: connection.channel)
-                guard let first, first.kind == PeerFrameKind.hello.rawValue else {
-                    try await refuse(outbound, "expected a hello frame first")
-                    return
-                }
-                var payload = first.payload
-                let hello = try PeerHello.decode(from: &payload)
-                if let reason = refusal(for: hello) {
-                    logger.warning("refused peer connection", metadata: ["reason": "\(reason)", "claimed": "\(hello.from)"])
-                    try await refuse(outbound, reason)
-                    return
-                }
-                // From here on the peer's Raft messages are decoded and delivered on the
-                // event loop (`PeerMessageReceiver`, placed before the welcome leaves, so it
-                // sees every message); the loop below only waits for the connection to end.
-                let channel = connection.channel
-                try await channel.eventLoop.submit { [me, deliver] in
-                    let operations = channel.pipeline.syncOperations
-                    let encoder = try operations.handler(type: MessageToByteHandler<FrameEncoder>.self)
-                    try operations.addHandler(PeerMessageReceiver(peer: hello.from, me: me, deliver: deliver),
-                                              position: .after(encoder))
-                }.get()
-                var welcome = ByteBuffer()
-                PeerHello(clusterName: clusterName, from: me, to: hello.from).encode(into: &welcome)
-                try await outbound.write(Frame(kind: PeerFrameKind.welcome.rawValue, payload: welcome))
-                welcomedPeer = hello.from
-                // On shutdown, close the connection so the read below ends at once.
-                try await withGracefulShutdownHandler {
-                    while let frame = try await frames.next() {
-                        guard frame.kind == PeerFrameKind.raftMessages.rawValue else {
-                            throw WireError.unknownKind(frame.kind)
-                        }
-                        var body = frame.payload
-                        let messages = try PeerMessageCodec.decodeMessages(from: &body)
-                        // A peer may speak only for itself, only to this node.
-                        let valid = messages.filter { $0.from == hello.from && $0.to == me }
-                        if !valid.isEmpty { deliver(valid) }
-                    }
-                } onGracefulShutdown: {
-                    connection.channel.close(promise: nil)
-                }
-            }
-        } catch {
-            logger.debug("inbound peer connection ended", metadata: ["error": "\(error)"])
+        if let peer = connection.welcomed.peer, let address = peers[peer], !Task.isShuttingDownGracefully {
+            // NB: a process killed outright closes its sockets at once, long before an
+            // election timeout; a refused reconnect tells that apart from a network fault.
+            guard await PeerDeathProbe.refusesConnections(at: address) else { return }
+            logger.notice("peer process is gone (connection closed, port refuses)", metadata: ["peer": "\(peer)"])
+            peerDown(peer)
         }
+    }
+
+    private var helloTimeoutAmount: TimeAmount {
+        .nanoseconds(Int64(helloTimeout.components.seconds) * 1_000_000_000 + helloTimeout.components.attoseconds / 1_000_000_000)
     }
 
     private func refusal(for hello: PeerHello) -> String? {
@@ -192,10 +173,6 @@ public final class PeerTransport: Service, Sendable {
         if hello.to != me { return "this is node \(me), not \(hello.to)" }
         if peers[hello.from] == nil { return "node \(hello.from) is not a member of this cluster" }
         return nil
-    }
-
-    private func refuse(_ outbound: NIOAsyncChannelOutboundWriter<Frame>, _ reason: String) async throws {
-        try await outbound.write(Frame(kind: PeerFrameKind.refused.rawValue, payload: ByteBuffer(string: reason)))
     }
 
     // MARK: - Dialling
@@ -271,8 +248,7 @@ extension PeerTransport {
     /// The next frame, or a closed channel if none arrives within the hello timeout.
     private func nextFrame(_ frames: inout NIOAsyncChannelInboundStream<Frame>.AsyncIterator,
                            on channel: any Channel) async throws -> Frame? {
-        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(helloTimeout.components.seconds) * 1_000_000_000
-                                                                     + helloTimeout.components.attoseconds / 1_000_000_000)) {
+        let timer = channel.eventLoop.scheduleTask(in: helloTimeoutAmount) {
             channel.close(promise: nil)
         }
         defer { timer.cancel() }

@@ -53,6 +53,24 @@ import Testing
         await sender.stop()
     }
 
+    /// Connections accepted while the transport stops are closed too, whether or not
+    /// they reached the accept loop (and the process survives them).
+    @Test func stoppingClosesEveryAcceptedConnection() async throws {
+        let (first, second) = (try freeLoopbackEndpoint(), try freeLoopbackEndpoint())
+        let receiver = RunningTransport(me: 2, listen: second, peer: 1, at: first, deliver: { _ in },
+                                        helloTimeout: .seconds(120))
+        var sockets: [Int32] = []
+        defer { sockets.forEach { _ = Glibc.close($0) } }
+        while sockets.count < 20 {
+            if let socket = connectLoopback(port: second.port) { sockets.append(socket) } else {
+                try await Task.sleep(for: .milliseconds(10))  // the listener is not bound yet
+            }
+        }
+        await receiver.stop()
+        // Far sooner than the hello timeout (120 s) would close them.
+        for socket in sockets { #expect(readsEndOfStream(socket, within: 20)) }
+    }
+
     @Test func anOutboxKeepsOnlyTheNewestBatchesWhileNothingCanBeWritten() {
         let outbox = PeerOutbox(capacity: 3, targetFrameBytes: 1 << 20)
         for commit in 1...5 { outbox.send([message(from: 1, to: 2, commit: UInt64(commit))]) }
@@ -100,11 +118,12 @@ private struct RunningTransport {
     let task: Task<Void, any Error>
 
     init(me: UInt64, listen: Endpoint, peer: UInt64, at address: Endpoint,
-         deliver: @escaping PeerTransport.Deliver, unreachable: @escaping PeerTransport.Unreachable = { _ in }) {
+         deliver: @escaping PeerTransport.Deliver, unreachable: @escaping PeerTransport.Unreachable = { _ in },
+         helloTimeout: Duration = .seconds(5)) {
         var logger = Logger(label: "test.transport.\(me)")
         logger.logLevel = .warning
         transport = PeerTransport(clusterName: "test", me: NodeID(rawValue: me), listenAddress: listen,
-                                  peers: [NodeID(rawValue: peer): address], logger: logger,
+                                  peers: [NodeID(rawValue: peer): address], helloTimeout: helloTimeout, logger: logger,
                                   deliver: deliver, unreachable: unreachable)
         let group = ServiceGroup(services: [transport], logger: logger)
         self.group = group
@@ -115,6 +134,33 @@ private struct RunningTransport {
         await group.triggerGracefulShutdown()
         _ = try? await task.value
     }
+}
+
+/// A TCP connection to `port` on loopback, or nil when it is refused.
+private func connectLoopback(port: Int) -> Int32? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    let connected = withUnsafePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
+    }
+    if !connected { _ = Glibc.close(fd) }
+    return connected ? fd : nil
+}
+
+/// Whether the other end closes `socket` (end of stream, or a reset for a connection
+/// still in the listen backlog) within `seconds`; it sends nothing meanwhile.
+private func readsEndOfStream(_ socket: Int32, within seconds: Int) -> Bool {
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+    setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var byte: UInt8 = 0
+    let received = recv(socket, &byte, 1, 0)
+    return received == 0 || (received < 0 && errno == ECONNRESET)
 }
 
 /// A loopback endpoint nobody listens on (the kernel's pick of a free port).

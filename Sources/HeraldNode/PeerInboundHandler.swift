@@ -1,0 +1,125 @@
+import Logging
+import NIOCore
+import RaftCore
+import Synchronization
+import Wire
+
+/// Serves one connection a peer dialled to this node, on its event loop: the first
+/// frame must be the peer's hello, answered with a welcome or a refusal; after the
+/// welcome every frame carries Raft messages, decoded here and handed to the Raft loop
+/// with no hop to a task between. Anything else closes the connection (the peer redials;
+/// Raft resends what was lost).
+final class PeerInboundHandler: ChannelInboundHandler {
+    typealias InboundIn = Frame
+    typealias OutboundOut = Frame
+
+    /// Which node a connection was welcomed from, for whoever waits for it to close.
+    final class WelcomedPeer: Sendable {
+        private let node = Mutex<NodeID?>(nil)
+
+        /// The node, once its hello was accepted.
+        var peer: NodeID? { node.withLock { $0 } }
+
+        fileprivate func set(_ peer: NodeID) { node.withLock { $0 = peer } }
+    }
+
+    private let clusterName: String
+    private let me: NodeID
+    private let helloTimeout: TimeAmount
+    /// Why a hello is refused, or nil to welcome it.
+    private let refusal: @Sendable (PeerHello) -> String?
+    private let deliver: PeerTransport.Deliver
+    private let welcomed: WelcomedPeer
+    private let logger: Logger
+    private var peer: NodeID?
+    private var helloTimer: Scheduled<Void>?
+
+    init(clusterName: String, me: NodeID, helloTimeout: TimeAmount, welcomed: WelcomedPeer, logger: Logger,
+         refusal: @escaping @Sendable (PeerHello) -> String?, deliver: @escaping PeerTransport.Deliver) {
+        self.clusterName = clusterName
+        self.me = me
+        self.helloTimeout = helloTimeout
+        self.welcomed = welcomed
+        self.logger = logger
+        self.refusal = refusal
+        self.deliver = deliver
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { armHelloTimer(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armHelloTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        helloTimer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        do {
+            if let peer {
+                try receive(frame, from: peer)
+            } else {
+                try greet(frame, context: context)
+            }
+        } catch {
+            logger.debug("inbound peer connection ended", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("inbound peer connection ended", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func armHelloTimer(context: ChannelHandlerContext) {
+        guard helloTimer == nil, peer == nil else { return }
+        let channel = context.channel
+        helloTimer = context.eventLoop.scheduleTask(in: helloTimeout) { channel.close(promise: nil) }
+    }
+
+    private func greet(_ first: Frame, context: ChannelHandlerContext) throws {
+        helloTimer?.cancel()
+        guard first.kind == PeerFrameKind.hello.rawValue else {
+            refuse("expected a hello frame first", context: context)
+            return
+        }
+        var payload = first.payload
+        let hello = try PeerHello.decode(from: &payload)
+        if let reason = refusal(hello) {
+            logger.warning("refused peer connection", metadata: ["reason": "\(reason)", "claimed": "\(hello.from)"])
+            refuse(reason, context: context)
+            return
+        }
+        var welcome = ByteBuffer()
+        PeerHello(clusterName: clusterName, from: me, to: hello.from).encode(into: &welcome)
+        context.writeAndFlush(wrapOutboundOut(Frame(kind: PeerFrameKind.welcome.rawValue, payload: welcome)), promise: nil)
+        peer = hello.from
+        welcomed.set(hello.from)
+    }
+
+    private func receive(_ frame: Frame, from peer: NodeID) throws {
+        guard frame.kind == PeerFrameKind.raftMessages.rawValue else { throw WireError.unknownKind(frame.kind) }
+        var body = frame.payload
+        let messages = try PeerMessageCodec.decodeMessages(from: &body)
+        // A peer may speak only for itself, only to this node.
+        let valid = messages.filter { $0.from == peer && $0.to == me }
+        if !valid.isEmpty { deliver(valid) }
+    }
+
+    /// Answers with a refusal, then closes the connection.
+    private func refuse(_ reason: String, context: ChannelHandlerContext) {
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(Frame(kind: PeerFrameKind.refused.rawValue, payload: ByteBuffer(string: reason))))
+            .whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
+@available(*, unavailable)
+extension PeerInboundHandler: Sendable {}
