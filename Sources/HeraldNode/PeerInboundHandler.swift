@@ -25,38 +25,21 @@ final class PeerInboundHandler: ChannelInboundHandler {
 
     private let clusterName: String
     private let me: NodeID
-    private let helloTimeout: TimeAmount
     /// Why a hello is refused, or nil to welcome it.
     private let refusal: @Sendable (PeerHello) -> String?
     private let deliver: PeerTransport.Deliver
     private let welcomed: WelcomedPeer
     private let logger: Logger
     private var peer: NodeID?
-    private var helloTimer: Scheduled<Void>?
 
-    init(clusterName: String, me: NodeID, helloTimeout: TimeAmount, welcomed: WelcomedPeer, logger: Logger,
+    init(clusterName: String, me: NodeID, welcomed: WelcomedPeer, logger: Logger,
          refusal: @escaping @Sendable (PeerHello) -> String?, deliver: @escaping PeerTransport.Deliver) {
         self.clusterName = clusterName
         self.me = me
-        self.helloTimeout = helloTimeout
         self.welcomed = welcomed
         self.logger = logger
         self.refusal = refusal
         self.deliver = deliver
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { armHelloTimer(context: context) }
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        armHelloTimer(context: context)
-        context.fireChannelActive()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        helloTimer?.cancel()
-        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -78,14 +61,7 @@ final class PeerInboundHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    private func armHelloTimer(context: ChannelHandlerContext) {
-        guard helloTimer == nil, peer == nil else { return }
-        let channel = context.channel
-        helloTimer = context.eventLoop.scheduleTask(in: helloTimeout) { channel.close(promise: nil) }
-    }
-
     private func greet(_ first: Frame, context: ChannelHandlerContext) throws {
-        helloTimer?.cancel()
         guard first.kind == PeerFrameKind.hello.rawValue else {
             refuse("expected a hello frame first", context: context)
             return

@@ -128,9 +128,10 @@ public final class PeerTransport: Service, Sendable {
                     // the node shuts down is dropped unserved, which an unfinished
                     // NIOAsyncChannel does not survive (a precondition failure in NIO).
                     try FramedChannel.addFrameHandlers(to: channel, maxFrameBytes: limit)
+                    try channel.pipeline.syncOperations.addHandler(HelloTimeoutHandler(limit: helloTimeout))
                     let welcomed = PeerInboundHandler.WelcomedPeer()
                     try channel.pipeline.syncOperations.addHandler(PeerInboundHandler(
-                        clusterName: self.clusterName, me: self.me, helloTimeout: helloTimeout, welcomed: welcomed,
+                        clusterName: self.clusterName, me: self.me, welcomed: welcomed,
                         logger: self.logger, refusal: { self.refusal(for: $0) }, deliver: self.deliver))
                     let key = ObjectIdentifier(channel)
                     self.inboundChannels.withLock { $0[key] = channel }

@@ -22,7 +22,6 @@ final class ProducerConnectionHandler: ChannelInboundHandler {
     private let inFlight = InFlightCount()
     private var responder: CoalescingFrameWriter?
     private var phase = Phase.awaitingHello
-    private var helloTimer: Scheduled<Void>?
 
     init(server: ProducerServer) {
         self.server = server
@@ -30,16 +29,9 @@ final class ProducerConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         responder = CoalescingFrameWriter(channel: context.channel)
-        if context.channel.isActive { armHelloTimer(context: context) }
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        armHelloTimer(context: context)
-        context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        helloTimer?.cancel()
         phase = .closing
         context.fireChannelInactive()
     }
@@ -49,7 +41,6 @@ final class ProducerConnectionHandler: ChannelInboundHandler {
         let frame = unwrapInboundIn(data)
         switch phase {
         case .awaitingHello:
-            helloTimer?.cancel()
             if let forwarded = server.greet(frame, responder: responder) {
                 phase = .serving(forwarded: forwarded)
             } else {
@@ -75,18 +66,11 @@ final class ProducerConnectionHandler: ChannelInboundHandler {
         finish(context: context)
     }
 
-    private func armHelloTimer(context: ChannelHandlerContext) {
-        guard helloTimer == nil, case .awaitingHello = phase else { return }
-        let channel = context.channel
-        helloTimer = context.eventLoop.scheduleTask(in: server.helloTimeout) { channel.close(promise: nil) }
-    }
-
     /// Stops serving; closes the connection once every accepted request is answered
     /// and its answer handed to the socket.
     private func finish(context: ChannelHandlerContext) {
         if case .closing = phase { return }
         phase = .closing
-        helloTimer?.cancel()
         let channel = context.channel
         guard let responder else {
             channel.close(promise: nil)

@@ -26,7 +26,7 @@ final class ProducerServer: Service, Sendable {
     private let maxInFlight: Int
     private let maxBufferedBytes: Int
     /// The hello must arrive within this time of connecting.
-    let helloTimeout: TimeAmount
+    private let helloTimeout: TimeAmount
     /// A frame (after its first byte) must arrive whole within this time.
     private let frameDeadline: TimeAmount
     /// Bytes of request frames being worked on, across all connections.
@@ -53,6 +53,7 @@ final class ProducerServer: Service, Sendable {
     func run() async throws {
         let limit = maxFrameBytes
         let frameDeadline = self.frameDeadline
+        let helloTimeout = self.helloTimeout
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -62,6 +63,7 @@ final class ProducerServer: Service, Sendable {
             .bind(host: listenAddress.host, port: listenAddress.port) { channel in
                 channel.eventLoop.makeCompletedFuture { () -> any Channel in
                     try FramedChannel.addFrameHandlers(to: channel, maxFrameBytes: limit, frameDeadline: frameDeadline)
+                    try channel.pipeline.syncOperations.addHandler(HelloTimeoutHandler(limit: helloTimeout))
                     try channel.pipeline.syncOperations.addHandler(ProducerConnectionHandler(server: self))
                     return channel
                 }
