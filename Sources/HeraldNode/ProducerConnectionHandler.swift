@@ -7,8 +7,8 @@ import Wire
 /// and no hop to another thread per request. Other requests run in tasks.
 ///
 /// When the input ends (the peer's end of stream, a framing error, a refused hello, or
-/// the node shutting down and closing the input), it stops reading, waits until every
-/// request it accepted is answered and written, then closes the connection.
+/// the node shutting down and closing the input), it takes no more requests, waits
+/// until every request it accepted is answered and written, then closes the connection.
 final class ProducerConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = Frame
 
