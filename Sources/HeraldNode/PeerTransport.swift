@@ -42,7 +42,7 @@ public final class PeerTransport: Service, Sendable {
     /// Peers with a live outgoing connection, for status.
     private let connected = Mutex<Set<NodeID>>([])
     /// Accepted connections not yet closed, closed when the transport stops.
-    private let inboundChannels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let inboundConnections = OpenConnections()
 
     /// Creates the transport; nothing is opened until `run()`.
     /// - Parameters:
@@ -101,8 +101,7 @@ public final class PeerTransport: Service, Sendable {
                     group.addTask { await self.serveInbound(connection) }
                 }
             }
-            // Including connections accepted but never handed to the loop above.
-            for channel in inboundChannels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+            await inboundConnections.closeAll()
             group.cancelAll()  // the dial loops: their connections close, their sleeps end
         }
     }
@@ -133,24 +132,17 @@ public final class PeerTransport: Service, Sendable {
                     try channel.pipeline.syncOperations.addHandler(PeerInboundHandler(
                         clusterName: self.clusterName, me: self.me, welcomed: welcomed,
                         logger: self.logger, refusal: { self.refusal(for: $0) }, deliver: self.deliver))
-                    let key = ObjectIdentifier(channel)
-                    self.inboundChannels.withLock { $0[key] = channel }
-                    channel.closeFuture.whenComplete { _ in _ = self.inboundChannels.withLock { $0.removeValue(forKey: key) } }
+                    self.inboundConnections.track(channel)
                     return InboundConnection(channel: channel, welcomed: welcomed)
                 }
             }
     }
 
-    /// Waits until an accepted connection closes (its handler serves it); then, if it
-    /// came from a welcomed peer, checks whether that peer's process is gone.
+    /// Waits until an accepted connection closes (its handler serves it; stopping the
+    /// transport closes it); then, if it came from a welcomed peer, checks whether that
+    /// peer's process is gone.
     private func serveInbound(_ connection: InboundConnection) async {
-        let channel = connection.channel
-        // On shutdown, close the connection at once.
-        await withGracefulShutdownHandler {
-            try? await channel.closeFuture.get()
-        } onGracefulShutdown: {
-            channel.close(promise: nil)
-        }
+        try? await connection.channel.closeFuture.get()
         if let peer = connection.welcomed.peer, let address = peers[peer], !Task.isShuttingDownGracefully {
             // NB: a process killed outright closes its sockets at once, long before an
             // election timeout; a refused reconnect tells that apart from a network fault.

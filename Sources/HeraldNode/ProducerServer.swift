@@ -31,6 +31,7 @@ final class ProducerServer: Service, Sendable {
     private let frameDeadline: TimeAmount
     /// Bytes of request frames being worked on, across all connections.
     private let bufferedBytes = Mutex(0)
+    private let connections = OpenConnections()
 
     init(listenAddress: Endpoint, me: NodeID, handler: ProducerRequestHandler, metrics: NodeMetrics, logger: Logger,
          leader: @escaping @Sendable () -> NodeID?,
@@ -65,27 +66,17 @@ final class ProducerServer: Service, Sendable {
                     try FramedChannel.addFrameHandlers(to: channel, maxFrameBytes: limit, frameDeadline: frameDeadline)
                     try channel.pipeline.syncOperations.addHandler(HelloTimeoutHandler(limit: helloTimeout))
                     try channel.pipeline.syncOperations.addHandler(ProducerConnectionHandler(server: self))
+                    self.connections.track(channel)
                     return channel
                 }
             }
         logger.info("producer protocol listening", metadata: ["address": "\(listenAddress)"])
-        try await withThrowingDiscardingTaskGroup { group in
-            try await server.executeThenClose { inbound in
-                for try await connection in inbound.cancelOnGracefulShutdown() {
-                    group.addTask { await Self.serve(connection) }
-                }
-            }
+        try await server.executeThenClose { inbound in
+            // Each connection is served by its handler; the loop only takes them.
+            for try await _ in inbound.cancelOnGracefulShutdown() {}
         }
-    }
-
-    /// Waits until `connection` is closed; on graceful shutdown closes its input, so
-    /// its handler answers what it accepted and then closes it.
-    private static func serve(_ connection: any Channel) async {
-        await withGracefulShutdownHandler {
-            try? await connection.closeFuture.get()
-        } onGracefulShutdown: {
-            connection.close(mode: .input, promise: nil)
-        }
+        // Stop reading requests; what was accepted is answered before each closes.
+        await connections.closeAll(mode: .input)
     }
 
     /// Answers a connection's first frame.
