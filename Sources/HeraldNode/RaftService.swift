@@ -271,28 +271,24 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
     }
 
     /// Snapshots the state and compacts the log once enough has been applied since the
-    /// last snapshot. The snapshot's index is the applied index, which the core has
-    /// already handed out in an advanced Ready.
+    /// last snapshot. The state is checkpointed off the loop (`SnapshotStorage.prepare`);
+    /// the snapshot's index is the applied index the checkpoint holds, which the core
+    /// has already handed out in an advanced Ready.
     private func compactIfDue(core: inout RaftCore) async throws {
-        let applied = applier.appliedIndex
-        guard compaction.isDue(applied: applied, snapshotIndex: core.snapshotIndex),
-              try snapshots.prepare(),
-              let metadata = core.snapshotMetadata(at: applied) else { return }
-        let started = ContinuousClock.now
-        guard let descriptor = try snapshots.take(at: metadata) else { return }
-        let checkpointed = ContinuousClock.now
+        guard compaction.isDue(applied: applier.appliedIndex, snapshotIndex: core.snapshotIndex),
+              let checkpointed = try snapshots.prepare() else { return }
+        guard checkpointed > core.snapshotIndex, let metadata = core.snapshotMetadata(at: checkpointed) else {
+            snapshots.discardCheckpoint()
+            return
+        }
+        let descriptor = try snapshots.take(at: metadata)
         core.compact(to: Snapshot(metadata: metadata, data: descriptor))
         // NB: not awaited: the loop goes on while the writer records the new start of the
         // log (a few fsyncs); appends queue behind it, and a failure stops the store, so
-        // the next append fails. The checkpoint above still pauses the loop (the loop
-        // answers nobody meanwhile; a pause near the election timeout makes the
-        // followers, or at a follower the node itself, start an election).
+        // the next append fails.
         _ = log.submitCompaction(through: metadata)
         compaction.reset()
-        logger.info("log compacted", metadata: [
-            "through": "\(applied)", "term": "\(metadata.term)",
-            "checkpointMs": "\(Int((checkpointed - started).seconds * 1000))",
-        ])
+        logger.info("log compacted", metadata: ["through": "\(metadata.index)", "term": "\(metadata.term)"])
     }
 
     private static func reject(_ input: Input) {

@@ -6,7 +6,9 @@ import StateStore
 /// snapshot named `<index>-<term>`. A snapshot is taken in two steps: a checkpoint
 /// inside the apply loop (`<name>.partial`, hard links, cheap) and a seal off the loop
 /// (checksums and manifest), after which it is renamed to its final name and can be
-/// served to followers. The newest `keep` sealed snapshots are kept.
+/// served to followers. The newest `keep` sealed snapshots are kept. (The Raft loop's
+/// own snapshots are checkpointed off the loop too, into `next.partial`, and named once
+/// the index they hold is known.)
 final class SnapshotKeeper: Sendable {
     /// The directory holding the snapshots.
     let directory: String
@@ -42,6 +44,17 @@ final class SnapshotKeeper: Sendable {
         try? FileManager.default.removeItem(atPath: partial)
         try handle.withStore { try StoredSnapshot.checkpoint($0, at: metadata, into: partial) }
         return partial
+    }
+
+    /// Checkpoints `store` into `next.partial` while the apply loop goes on (see
+    /// `StoredSnapshot.checkpointWhileApplying`). Seal the result with `seal(_:metadata:)`
+    /// once the metadata of the index it holds is known.
+    /// - Returns: the partial directory and the applied index it holds.
+    func checkpointWhileApplying(_ store: StateStore) throws -> (partial: String, index: LogIndex) {
+        let partial = directory + "/next.partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        let index = try StoredSnapshot.checkpointWhileApplying(store, into: partial)
+        return (partial, index)
     }
 
     /// Checksums a checkpoint, writes its manifest, gives it its final name and drops

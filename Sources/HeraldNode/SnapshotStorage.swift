@@ -11,15 +11,21 @@ public protocol SnapshotStorage: Sendable {
     ///   (its state is already past it); the loop then takes a fresh one.
     func descriptor(restoring metadata: SnapshotMetadata) throws -> [UInt8]?
 
-    /// Prepares the next snapshot without blocking the loop (flushes the state in the
-    /// background), so that `take` has little left to write.
-    /// - Returns: true once prepared; call again on later iterations until it is.
-    func prepare() throws -> Bool
+    /// Advances the next snapshot without blocking the loop: starts a checkpoint of the
+    /// state in the background while the loop goes on applying entries.
+    /// - Returns: once the checkpoint is finished, the applied index it holds; the loop
+    ///   then calls `take(at:)` with that index's metadata, or `discardCheckpoint()` when
+    ///   it cannot use it. nil until then; call again on later iterations.
+    /// - Throws: when the checkpoint failed.
+    func prepare() throws -> LogIndex?
 
-    /// Starts a snapshot of the state, which is applied exactly up to `metadata.index`.
-    /// Called from the loop between two applies, after `prepare` returned true.
-    /// - Returns: its descriptor, or nil when the previous snapshot is still being written.
-    func take(at metadata: SnapshotMetadata) throws -> [UInt8]?
+    /// Turns the finished checkpoint into the snapshot `metadata` (whose index is the one
+    /// `prepare` returned); the snapshot is sealed in the background.
+    /// - Returns: its descriptor.
+    func take(at metadata: SnapshotMetadata) throws -> [UInt8]
+
+    /// Drops a finished checkpoint the loop cannot use (the log moved past its index).
+    func discardCheckpoint()
 
     /// Replaces the state with `snapshot`, fetched from `leader` or another member,
     /// recording the intent first so a crash before the log is compacted is finished

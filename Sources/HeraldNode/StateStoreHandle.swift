@@ -23,6 +23,16 @@ public final class StateStoreHandle: Sendable {
         }
     }
 
+    /// The open store, for work too long to hold the lock for (a checkpoint taken while
+    /// entries are applied). The caller MUST keep `replace` from running until it is done
+    /// with the store, or it may use a store whose directory was swapped.
+    public func storeForLongWork() -> StateStore {
+        current.withLock { store in
+            guard let store else { preconditionFailure("the state store is being replaced") }
+            return store
+        }
+    }
+
     /// Releases the store, runs `install` (which swaps the store's directory and opens
     /// the new one) and keeps what it returns. Users wait meanwhile.
     /// - Parameter install: opens the replacement; on error the old directory is intact

@@ -44,6 +44,20 @@ public struct StoredSnapshot: Sendable {
         try store.checkpoint(to: directory)
     }
 
+    /// Like `checkpoint(_:at:into:)`, but callable while another thread applies entries:
+    /// the checkpoint holds the state after some whole apply batch, and this reads which.
+    /// Takes as long as flushing the memtables does, so callers run it off the apply loop.
+    /// - Parameters:
+    ///   - store: the state store.
+    ///   - directory: where to put the checkpoint; MUST NOT exist yet.
+    /// - Returns: the applied index the checkpoint holds.
+    /// - Throws: `.rocksdb` / `.io` if writing or reading back fails.
+    public static func checkpointWhileApplying(_ store: StateStore, into directory: String) throws(StateStoreError) -> LogIndex {
+        try DurableFiles.makeDirectory((directory as NSString).deletingLastPathComponent)
+        try store.checkpoint(to: directory)
+        return try StateStore.appliedIndex(ofCheckpoint: directory)
+    }
+
     /// The second half of `create`: checksums every file of a checkpoint and writes the
     /// manifest. Reads the whole checkpoint, so callers run it off the apply loop; the
     /// checkpoint's files never change once written.
