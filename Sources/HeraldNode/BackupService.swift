@@ -1,38 +1,73 @@
 public import HeraldConfig
+import Foundation
 import RaftCore
 public import Logging
 public import ServiceLifecycle
 public import StateStore
+import Synchronization
 
 /// Takes backups of the node's state store on the configured schedule and on demand
 /// (`POST /v1/backup`), keeping the configured number.
 public final class BackupService: Service, Sendable {
     private let manager: BackupManager
     private let store: StateStoreHandle
+    private let scratchDirectory: String
     private let schedule: BackupSchedule
     private let logger: Logger
+    /// One backup at a time (scheduled and on demand share the scratch directory).
+    private let oneAtATime = Mutex(())
 
     /// Opens the backup directory.
+    /// - Parameters:
+    ///   - directory: where the backups go.
+    ///   - store: the node's state store.
+    ///   - scratchDirectory: where each backup's checkpoint is staged; MUST be on the
+    ///     state store's file system (its files are hard links). Deleted when left over.
+    ///   - schedule: interval and how many to keep.
     /// - Throws: `StateStoreError` when the directory cannot be opened.
-    public init(directory: String, store: StateStoreHandle, schedule: BackupSchedule, logger: Logger) throws {
+    public init(directory: String, store: StateStoreHandle, scratchDirectory: String, schedule: BackupSchedule,
+                logger: Logger) throws {
         self.manager = try BackupManager(directory: directory)
         self.store = store
+        self.scratchDirectory = scratchDirectory
         self.schedule = schedule
         self.logger = logger
+        try? FileManager.default.removeItem(atPath: scratchDirectory)
     }
 
     /// Takes one backup now and purges the oldest beyond `keep`.
+    ///
+    /// The node goes on applying entries meanwhile: the state is checkpointed (hard
+    /// links) without holding the store, and the backup is copied from that checkpoint,
+    /// whose applied index is exact.
     /// - Parameter note: a label stored with the backup.
     /// - Returns: the new backup.
     @discardableResult
     public func backUp(note: String) throws -> BackupInfo {
-        let info = try store.withStore { try manager.create(from: $0, note: note) }
+        let info = try oneAtATime.withLock { _ in
+            try? FileManager.default.removeItem(atPath: scratchDirectory)
+            defer { try? FileManager.default.removeItem(atPath: scratchDirectory) }
+            // NB: a backup copies every new file; holding the store meanwhile (as this
+            // did) stopped the node's applies, and `herald backup create` backs up every
+            // node at once.
+            _ = try store.withStoreForLongWork { try StoredSnapshot.checkpointWhileApplying($0, into: scratchDirectory) }
+            return try backUpStagedCheckpoint(note: note)
+        }
         try manager.purge(keeping: schedule.keep)
         logger.info("backup created", metadata: [
             "id": "\(info.id)", "applied": "\(info.appliedIndex.map { "\($0.rawValue)" } ?? "?")",
             "bytes": "\(info.sizeBytes)", "directory": "\(manager.directory)",
         ])
         return info
+    }
+
+    /// Copies the checkpoint staged in `scratchDirectory` into a new backup; the
+    /// checkpoint is open only during the call (closed before the directory goes).
+    private func backUpStagedCheckpoint(note: String) throws -> BackupInfo {
+        var options = QueueApplier.storeOptions
+        options.automaticCompactions = false
+        let checkpoint = try StateStore(path: scratchDirectory, options: options)
+        return try manager.create(from: checkpoint, note: note)
     }
 
     /// Every backup kept, oldest first.

@@ -93,7 +93,9 @@ public struct HeraldNodeRuntime {
         var backups: BackupService?
         if let schedule = cluster.backup, let backupDirectory = cluster.backupDirectory(of: node) {
             do {
-                backups = try BackupService(directory: backupDirectory, store: applier.store, schedule: schedule, logger: logger)
+                backups = try BackupService(directory: backupDirectory, store: applier.store,
+                                            scratchDirectory: directory.path + "/backup.partial", schedule: schedule,
+                                            logger: logger)
             } catch {
                 throw StartError(description: "cannot open the backup directory \(backupDirectory): \(error)")
             }

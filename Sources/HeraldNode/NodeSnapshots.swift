@@ -3,6 +3,7 @@ import Foundation
 import HeraldConfig
 import Logging
 import RaftCore
+import ServiceLifecycle
 import StateStore
 import Synchronization
 
@@ -104,11 +105,10 @@ final class NodeSnapshots: SnapshotStorage {
             // loop goes on applying; the checkpoint holds the state after some later batch,
             // whose index it reads back.
             phase.withLock { $0 = .checkpointing }
-            let store = applier.store.storeForLongWork()
             sealQueue.async { [self] in
                 let started = ContinuousClock.now
                 do {
-                    let (partial, index) = try keeper.checkpointWhileApplying(store)
+                    let (partial, index) = try applier.store.withStoreForLongWork { try keeper.checkpointWhileApplying($0) }
                     logger.debug("state checkpointed", metadata: [
                         "index": "\(index)", "ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
                     ])
@@ -150,13 +150,18 @@ final class NodeSnapshots: SnapshotStorage {
         }
     }
 
-    /// Waits until no checkpoint runs off the loop, then drops a finished one: it holds
-    /// the state that is about to be replaced, and it must not use the store meanwhile.
-    private func settleCheckpoint() async throws {
+    /// Waits until no checkpoint runs off the loop, then drops a finished one (before an
+    /// install, it holds the state about to be replaced).
+    private func settleCheckpoint() async {
         while case .checkpointing = phase.withLock({ $0 }) {
-            try await Task.sleep(for: .milliseconds(5))
+            // NB: also when cancelled (at shutdown): a checkpoint takes well under a second.
+            try? await Task.sleep(for: .milliseconds(5))
         }
         discardCheckpoint()
+    }
+
+    func finishBackgroundWork() async {
+        await settleCheckpoint()
     }
 
     func install(_ snapshot: Snapshot, leader: NodeID?) async throws {
@@ -168,11 +173,20 @@ final class NodeSnapshots: SnapshotStorage {
         let deadline = ContinuousClock.now + installDeadline
         var lastError = "no other member to fetch from"
         logger.info("installing snapshot from the leader", metadata: ["index": "\(metadata.index)", "term": "\(metadata.term)"])
-        try await settleCheckpoint()
+        await settleCheckpoint()
         while ContinuousClock.now < deadline {
             for id in order {
+                // NB: without this, SIGTERM went unanswered until the install deadline
+                // (2 minutes) while no member could serve the snapshot.
+                guard !Task.isShuttingDownGracefully else {
+                    throw SnapshotInstallFailure(index: metadata.index, reason: "the node is shutting down",
+                                                 interruptedByShutdown: true)
+                }
                 guard let source = sources[id] else { continue }
                 do {
+                    if Failpoint.isArmed("snapshot-fetch-fails") {
+                        throw SnapshotInstallFailure(index: metadata.index, reason: "failpoint snapshot-fetch-fails")
+                    }
                     let installer = try await SnapshotFetcher().stage(metadata, from: source, stateDirectory: stateDirectory)
                     try writeIntent(metadata)
                     try applier.replaceState(
@@ -233,5 +247,7 @@ final class NodeSnapshots: SnapshotStorage {
 struct SnapshotInstallFailure: Error, CustomStringConvertible {
     var index: LogIndex
     var reason: String
+    /// The node began shutting down; the install starts again after a restart.
+    var interruptedByShutdown = false
     var description: String { "cannot install the leader's snapshot at index \(index.rawValue): \(reason)" }
 }

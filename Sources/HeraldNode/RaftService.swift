@@ -141,6 +141,10 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
                     do {
                         try await processReadies(core: &core, waiters: &waiters)
                         try await compactIfDue(core: &core)
+                    } catch let failure as SnapshotInstallFailure where failure.interruptedByShutdown {
+                        logger.notice("stopping during a snapshot install; it starts again after a restart")
+                        inbox.close()
+                        break
                     } catch {
                         logger.critical("cannot go on; stopping the node", metadata: ["error": "\(error)"])
                         fatal = error
@@ -156,6 +160,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             for input in inbox.drain() { Self.reject(input) }
             group.cancelAll()
         }
+        await snapshots.finishBackgroundWork()
         await log.close()
         if let fatal { throw fatal }
     }

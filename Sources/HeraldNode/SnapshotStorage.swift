@@ -27,6 +27,10 @@ public protocol SnapshotStorage: Sendable {
     /// Drops a finished checkpoint the loop cannot use (the log moved past its index).
     func discardCheckpoint()
 
+    /// Waits for a checkpoint running off the loop; called once the loop has stopped,
+    /// so the process does not end in the middle of one.
+    func finishBackgroundWork() async
+
     /// Replaces the state with `snapshot`, fetched from `leader` or another member,
     /// recording the intent first so a crash before the log is compacted is finished
     /// on restart (`interruptedInstall`).

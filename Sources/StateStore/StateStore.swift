@@ -63,6 +63,7 @@ public final class StateStore: @unchecked Sendable {
         rocksdb_options_set_keep_log_file_num(databaseOptions, 4)
         if options.enableStatistics { rocksdb_options_enable_statistics(databaseOptions) }
         if !options.writeAheadLog { rocksdb_options_set_atomic_flush(databaseOptions, 1) }
+        if !options.automaticCompactions { rocksdb_options_set_disable_auto_compactions(databaseOptions, 1) }
         // Bloom filters: most point reads (does this message id exist? is this address
         // suppressed?) miss, and a filter answers a miss without reading blocks.
         let tableOptions = rocksdb_block_based_options_create()!

@@ -27,6 +27,9 @@ public struct StateStoreOptions: Sendable, Hashable {
     /// Process-wide and one-way: the threads belong to RocksDB's default environment,
     /// shared by every store in the process, and are never raised again.
     public var lowPriorityBackgroundWork: Bool
+    /// Compact in the background as writes come. Off only for a store opened briefly to
+    /// read or copy it (a staged checkpoint), which compacting would just delay.
+    public var automaticCompactions = true
 
     /// Creates options.
     /// - Parameters:

@@ -74,7 +74,41 @@ struct SnapshotCatchUpTests {
 
     @Test("a crash between installing a snapshot's state and compacting the log is finished at restart")
     func interruptedInstallIsFinished() async throws {
-        let cluster = try LocalCluster(size: 3, name: "snapshot-crash", snapshotEntries: 40)
+        // The node swaps the snapshot's state in, then dies before it compacts its log.
+        let (cluster, lagging, logPath) = try await restartBehindSnapshot(name: "snapshot-crash",
+                                                                          failpoint: "after-snapshot-swap")
+        #expect(waitUntil(timeout: .seconds(10)) { !cluster.isRunning(lagging) })
+        cluster.stop(lagging)
+
+        try cluster.start(lagging)
+        #expect(cluster.waitForConvergence(timeout: .seconds(60)) != nil, "\(cluster.logTails())")
+        let log = try String(contentsOf: logPath, encoding: .utf8)
+        #expect(log.contains("finishing an interrupted snapshot install"), "\(cluster.logTails())")
+    }
+
+    @Test("a node that cannot fetch the leader's snapshot still stops at once on SIGTERM")
+    func stopsWhileFetchingFails() async throws {
+        // Every fetch fails, so the node keeps retrying (for up to two minutes) when asked to stop.
+        let (cluster, lagging, logPath) = try await restartBehindSnapshot(name: "snapshot-stop",
+                                                                          failpoint: "snapshot-fetch-fails")
+        let process = try #require(cluster.stop(lagging, signal: SIGTERM))
+        let stopped = !process.isRunning
+        if !stopped { kill(process.processIdentifier, SIGKILL) }
+        #expect(stopped, "the node ignored SIGTERM\n\(cluster.logTails())")
+        #expect(!stopped || process.terminationStatus == 0)
+        let log = try String(contentsOf: logPath, encoding: .utf8)
+        #expect(log.contains("stopping during a snapshot install"), "\(cluster.logTails())")
+
+        // Restarted without the fault, it installs the snapshot and catches up.
+        try cluster.start(lagging)
+        #expect(cluster.waitForConvergence(timeout: .seconds(60)) != nil, "\(cluster.logTails())")
+    }
+
+    /// Starts a cluster, stops a follower, writes past two snapshots of the leader, then
+    /// restarts the follower with `failpoint` armed and waits until it reaches it.
+    /// - Returns: the cluster, the restarted follower and its log file.
+    func restartBehindSnapshot(name: String, failpoint: String) async throws -> (LocalCluster, UInt64, URL) {
+        let cluster = try LocalCluster(size: 3, name: name, snapshotEntries: 40)
         try cluster.startAll()
         let leader = try #require(cluster.waitForAgreedLeader(), "no leader\n\(cluster.logTails())")
         let lagging = try #require(cluster.nodes.map(\.id).first { $0 != leader })
@@ -84,18 +118,11 @@ struct SnapshotCatchUpTests {
         }
         #expect(waitUntil(timeout: .seconds(30)) { (field(cluster, leader, "snapshotIndex") ?? 0) >= 80 })
 
-        // The node swaps the snapshot's state in, then dies before it compacts its log.
-        try cluster.start(lagging, environment: ["HERALD_FAILPOINT": "after-snapshot-swap"])
+        try cluster.start(lagging, environment: ["HERALD_FAILPOINT": failpoint])
         let logPath = cluster.directory.url.appendingPathComponent("node-\(lagging).log")
         #expect(waitUntil(timeout: .seconds(60)) {
-            ((try? String(contentsOf: logPath, encoding: .utf8)) ?? "").contains("failpoint after-snapshot-swap")
+            ((try? String(contentsOf: logPath, encoding: .utf8)) ?? "").contains("failpoint \(failpoint)")
         }, "\(cluster.logTails())")
-        #expect(waitUntil(timeout: .seconds(10)) { !cluster.isRunning(lagging) })
-        cluster.stop(lagging)
-
-        try cluster.start(lagging)
-        #expect(cluster.waitForConvergence(timeout: .seconds(60)) != nil, "\(cluster.logTails())")
-        let log = try String(contentsOf: logPath, encoding: .utf8)
-        #expect(log.contains("finishing an interrupted snapshot install"), "\(cluster.logTails())")
+        return (cluster, lagging, logPath)
     }
 }

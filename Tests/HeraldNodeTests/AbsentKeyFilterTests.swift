@@ -89,20 +89,3 @@ private struct CommandLog {
         return suppressed
     }
 }
-
-private func openStore(_ path: String) throws -> StateStore {
-    try StateStore(path: path, options: QueueApplier.storeOptions)
-}
-
-/// A fresh directory, removed when the value goes away.
-private final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        var template = Array((NSTemporaryDirectory() + "herald-node-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        path = String(cString: made)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}

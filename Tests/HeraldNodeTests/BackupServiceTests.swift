@@ -1,0 +1,68 @@
+import Foundation
+import HeraldConfig
+@testable import HeraldNode
+import Logging
+import RaftCore
+import StateStore
+import Synchronization
+import Testing
+
+/// Backups are taken from a checkpoint while the node goes on applying: each must hold
+/// exactly the state at the applied index it records.
+@Suite struct BackupServiceTests {
+    @Test func backupsTakenWhileEntriesAreAppliedHoldExactlyTheirAppliedIndex() throws {
+        let directory = try TemporaryDirectory()
+        let handle = StateStoreHandle(try openStore(directory.file("state")))
+        let service = try BackupService(
+            directory: directory.file("backups"), store: handle, scratchDirectory: directory.file("backup.partial"),
+            schedule: BackupSchedule(directory: directory.file("backups"), intervalMinutes: 0, keep: 100),
+            logger: Logger(label: "backup-test"))
+        let total: UInt64 = 2000
+        let writer = WriterProgress()
+        Thread {
+            do {
+                for index in 1...total {
+                    var batch = WriteBatch()
+                    batch.put(Array(repeating: UInt8(truncatingIfNeeded: index), count: 1000), for: Self.key(index), in: "bodies")
+                    batch.put([1], for: Self.key(index), in: "queue")
+                    try handle.withStore { try $0.apply(batch: batch, appliedIndex: LogIndex(index)) }
+                }
+            } catch {
+                writer.error.withLock { $0 = error }
+            }
+            writer.finished.store(true, ordering: .releasing)
+        }.start()
+
+        var backups: [BackupInfo] = []
+        repeat {
+            backups.append(try service.backUp(note: "test \(backups.count)"))
+        } while !writer.finished.load(ordering: .acquiring)
+        #expect(writer.error.withLock { $0 } == nil)
+        #expect(!FileManager.default.fileExists(atPath: directory.file("backup.partial")))
+
+        let manager = try BackupManager(directory: directory.file("backups"))
+        for backup in backups {
+            let applied = try #require(backup.appliedIndex)
+            let restored = directory.file("restored-\(backup.id)")
+            _ = try manager.restore(backup.id, into: restored)
+            let store = try openStore(restored)
+            #expect(try store.appliedIndex() == applied)
+            var missing: UInt64?
+            for index in stride(from: UInt64(1), through: applied.rawValue, by: 1)
+            where try store.get(Self.key(index), in: "bodies") == nil || store.get(Self.key(index), in: "queue") == nil {
+                missing = index
+                break
+            }
+            #expect(missing == nil, "backup \(backup.id) at \(applied) lacks entry \(missing ?? 0)")
+            #expect(try store.get(Self.key(applied.rawValue + 1), in: "bodies") == nil)
+        }
+    }
+
+    private static func key(_ index: UInt64) -> [UInt8] { Array("entry-\(index)".utf8) }
+}
+
+/// What the writer thread of a test reports.
+private final class WriterProgress: Sendable {
+    let finished = Atomic(false)
+    let error = Mutex<(any Error)?>(nil)
+}
