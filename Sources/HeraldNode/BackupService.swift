@@ -1,10 +1,10 @@
 public import HeraldConfig
+import Dispatch
 import Foundation
 import RaftCore
 public import Logging
 public import ServiceLifecycle
 public import StateStore
-import Synchronization
 
 /// Takes backups of the node's state store on the configured schedule and on demand
 /// (`POST /v1/backup`), keeping the configured number.
@@ -14,8 +14,8 @@ public final class BackupService: Service, Sendable {
     private let scratchDirectory: String
     private let schedule: BackupSchedule
     private let logger: Logger
-    /// One backup at a time (scheduled and on demand share the scratch directory).
-    private let oneAtATime = Mutex(())
+    /// Runs the backups, one at a time (scheduled and on demand share the scratch directory).
+    private let worker = DispatchQueue(label: "herald.backup")
 
     /// Opens the backup directory.
     /// - Parameters:
@@ -39,20 +39,25 @@ public final class BackupService: Service, Sendable {
     ///
     /// The node goes on applying entries meanwhile: the state is checkpointed (hard
     /// links) without holding the store, and the backup is copied from that checkpoint,
-    /// whose applied index is exact.
+    /// whose applied index is exact. The copy runs on a thread of its own, not on one
+    /// of the few that run the node's tasks.
     /// - Parameter note: a label stored with the backup.
     /// - Returns: the new backup.
     @discardableResult
-    public func backUp(note: String) throws -> BackupInfo {
-        let info = try oneAtATime.withLock { _ in
-            try? FileManager.default.removeItem(atPath: scratchDirectory)
-            defer { try? FileManager.default.removeItem(atPath: scratchDirectory) }
-            // NB: a backup copies every new file; holding the store meanwhile (as this
-            // did) stopped the node's applies, and `herald backup create` backs up every
-            // node at once.
-            _ = try store.withStoreForLongWork { try StoredSnapshot.checkpointWhileApplying($0, into: scratchDirectory) }
-            return try backUpStagedCheckpoint(note: note)
+    public func backUp(note: String) async throws -> BackupInfo {
+        try await withCheckedThrowingContinuation { continuation in
+            worker.async { continuation.resume(with: Result { try self.backUpNow(note: note) }) }
         }
+    }
+
+    /// Takes a backup on the calling thread; `worker` runs one at a time.
+    private func backUpNow(note: String) throws -> BackupInfo {
+        try? FileManager.default.removeItem(atPath: scratchDirectory)
+        defer { try? FileManager.default.removeItem(atPath: scratchDirectory) }
+        // NB: a backup copies every new file; holding the store meanwhile (as this did)
+        // stopped the node's applies, and `herald backup create` backs up every node at once.
+        _ = try store.withStoreForLongWork { try StoredSnapshot.checkpointWhileApplying($0, into: scratchDirectory) }
+        let info = try backUpStagedCheckpoint(note: note)
         try manager.purge(keeping: schedule.keep)
         logger.info("backup created", metadata: [
             "id": "\(info.id)", "applied": "\(info.appliedIndex.map { "\($0.rawValue)" } ?? "?")",
@@ -88,7 +93,7 @@ public final class BackupService: Service, Sendable {
                 return
             }
             do {
-                try backUp(note: "scheduled")
+                try await backUp(note: "scheduled")
             } catch {
                 logger.error("scheduled backup failed", metadata: ["error": "\(error)"])
             }

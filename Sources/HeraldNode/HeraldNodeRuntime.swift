@@ -153,7 +153,7 @@ struct NodeEndpoints: AdminEndpoints {
             return .failure(BackupUnavailable(reason: "backups are not configured (add a \"backup\" section to the cluster file)"))
         }
         do {
-            let info = try backups.backUp(note: "on demand")
+            let info = try await backups.backUp(note: "on demand")
             return .success("""
                 {"node":\(node.id),"id":\(info.id),"appliedIndex":\(info.appliedIndex.map { "\($0.rawValue)" } ?? "null"),\
                 "sizeBytes":\(info.sizeBytes),"files":\(info.fileCount),"timestamp":\(info.timestamp)}

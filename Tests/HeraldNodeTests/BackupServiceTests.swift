@@ -10,7 +10,7 @@ import Testing
 /// Backups are taken from a checkpoint while the node goes on applying: each must hold
 /// exactly the state at the applied index it records.
 @Suite struct BackupServiceTests {
-    @Test func backupsTakenWhileEntriesAreAppliedHoldExactlyTheirAppliedIndex() throws {
+    @Test func backupsTakenWhileEntriesAreAppliedHoldExactlyTheirAppliedIndex() async throws {
         let directory = try TemporaryDirectory()
         let handle = StateStoreHandle(try openStore(directory.file("state")))
         let service = try BackupService(
@@ -35,7 +35,7 @@ import Testing
 
         var backups: [BackupInfo] = []
         repeat {
-            backups.append(try service.backUp(note: "test \(backups.count)"))
+            backups.append(try await service.backUp(note: "test \(backups.count)"))
         } while !writer.finished.load(ordering: .acquiring)
         #expect(writer.error.withLock { $0 } == nil)
         #expect(!FileManager.default.fileExists(atPath: directory.file("backup.partial")))
