@@ -71,6 +71,21 @@ import Testing
         for socket in sockets { #expect(readsEndOfStream(socket, within: 20)) }
     }
 
+    /// The peer's own connection to this node never exists here (it dials a port where
+    /// nothing listens), so only the connection this node dialled can tell its end.
+    @Test func aPeerWhoseProcessIsGoneIsReportedFromTheConnectionThisNodeDialled() async throws {
+        let (first, second, nowhere) = (try freeLoopbackEndpoint(), try freeLoopbackEndpoint(), try freeLoopbackEndpoint())
+        let down = Mutex<[NodeID]>([])
+        let watcher = RunningTransport(me: 1, listen: first, peer: 2, at: second, deliver: { _ in },
+                                       peerDown: { peer in down.withLock { $0.append(peer) } })
+        let peer = RunningTransport(me: 2, listen: second, peer: 1, at: nowhere, deliver: { _ in })
+        #expect(await waitUntil { watcher.transport.connectedPeers.contains(NodeID(rawValue: 2)) })
+        #expect(down.withLock { $0 }.isEmpty)
+        await peer.stop()
+        #expect(await waitUntil { down.withLock { $0 }.contains(NodeID(rawValue: 2)) })
+        await watcher.stop()
+    }
+
     @Test func anOutboxKeepsOnlyTheNewestBatchesWhileNothingCanBeWritten() {
         let outbox = PeerOutbox(capacity: 3, targetFrameBytes: 1 << 20)
         for commit in 1...5 { outbox.send([message(from: 1, to: 2, commit: UInt64(commit))]) }
@@ -119,12 +134,12 @@ private struct RunningTransport {
 
     init(me: UInt64, listen: Endpoint, peer: UInt64, at address: Endpoint,
          deliver: @escaping PeerTransport.Deliver, unreachable: @escaping PeerTransport.Unreachable = { _ in },
-         helloTimeout: Duration = .seconds(5)) {
+         peerDown: @escaping PeerTransport.PeerDown = { _ in }, helloTimeout: Duration = .seconds(5)) {
         var logger = Logger(label: "test.transport.\(me)")
         logger.logLevel = .warning
         transport = PeerTransport(clusterName: "test", me: NodeID(rawValue: me), listenAddress: listen,
                                   peers: [NodeID(rawValue: peer): address], helloTimeout: helloTimeout, logger: logger,
-                                  deliver: deliver, unreachable: unreachable)
+                                  deliver: deliver, unreachable: unreachable, peerDown: peerDown)
         let group = ServiceGroup(services: [transport], logger: logger)
         self.group = group
         task = Task { try await group.run() }
