@@ -56,7 +56,9 @@ public final class BackupService: Service, Sendable {
         defer { try? FileManager.default.removeItem(atPath: scratchDirectory) }
         // NB: a backup copies every new file; holding the store meanwhile (as this did)
         // stopped the node's applies, and `herald backup create` backs up every node at once.
-        _ = try store.withStoreForLongWork { try StoredSnapshot.checkpointWhileApplying($0, into: scratchDirectory) }
+        // The checkpoint holds the state after one whole apply batch; `create` reads its
+        // applied index from the checkpoint it opens.
+        try store.withStoreForLongWork { try $0.checkpoint(to: scratchDirectory) }
         let info = try backUpStagedCheckpoint(note: note)
         try manager.purge(keeping: schedule.keep)
         logger.info("backup created", metadata: [

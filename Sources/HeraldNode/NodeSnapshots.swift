@@ -179,10 +179,7 @@ final class NodeSnapshots: SnapshotStorage {
             for id in order {
                 // NB: without this, SIGTERM went unanswered until the install deadline
                 // (2 minutes) while no member could serve the snapshot.
-                guard !Task.isShuttingDownGracefully else {
-                    throw SnapshotInstallFailure(index: metadata.index, reason: "the node is shutting down",
-                                                 interruptedByShutdown: true)
-                }
+                guard !Task.isShuttingDownGracefully else { throw CancellationError() }
                 guard let source = sources[id] else { continue }
                 do {
                     if Failpoint.isArmed("snapshot-fetch-fails") {
@@ -248,7 +245,5 @@ final class NodeSnapshots: SnapshotStorage {
 struct SnapshotInstallFailure: Error, CustomStringConvertible {
     var index: LogIndex
     var reason: String
-    /// The node began shutting down; the install starts again after a restart.
-    var interruptedByShutdown = false
     var description: String { "cannot install the leader's snapshot at index \(index.rawValue): \(reason)" }
 }

@@ -141,7 +141,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
                     do {
                         try await processReadies(core: &core, waiters: &waiters)
                         try await compactIfDue(core: &core)
-                    } catch let failure as SnapshotInstallFailure where failure.interruptedByShutdown {
+                    } catch is CancellationError {
                         logger.notice("stopping during a snapshot install; it starts again after a restart")
                         inbox.close()
                         break

@@ -34,6 +34,8 @@ public protocol SnapshotStorage: Sendable {
     /// Replaces the state with `snapshot`, fetched from `leader` or another member,
     /// recording the intent first so a crash before the log is compacted is finished
     /// on restart (`interruptedInstall`).
+    /// - Throws: `CancellationError` when the node shuts down before the state was
+    ///   swapped (the install starts again after a restart); any other error stops it.
     func install(_ snapshot: Snapshot, leader: NodeID?) async throws
 
     /// An install whose state swap may have happened while the log was not yet
