@@ -71,9 +71,14 @@ let package = Package(
             dependencies: ["RaftCore", "Checksums", "CLZ4"],
             swiftSettings: strictSettings
         ),
+        // RocksDB's C++ `DB::Flush` over several column families, which its C API lacks.
+        .target(
+            name: "CRocksDBAtomicFlush",
+            linkerSettings: [.linkedLibrary("rocksdb")]
+        ),
         .target(
             name: "StateStore",
-            dependencies: ["RaftCore", "Checksums", "CRocksDB"],
+            dependencies: ["RaftCore", "Checksums", "CRocksDB", "CRocksDBAtomicFlush"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -265,5 +270,6 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

@@ -47,7 +47,8 @@ public final class BackupManager: @unchecked Sendable {
 
     /// Takes a backup of `store` (memtables are flushed first, so no WAL is needed).
     /// - Parameters:
-    ///   - store: the live store; writes may continue meanwhile.
+    ///   - store: a store nothing writes meanwhile, such as a checkpoint of the live
+    ///     one: the backup records its applied index, read before the copy.
     ///   - note: an operator's label.
     /// - Returns: the new backup.
     /// - Throws: `.rocksdb` / `.io`.
@@ -55,7 +56,10 @@ public final class BackupManager: @unchecked Sendable {
     public func create(from store: StateStore, note: String = "") throws(StateStoreError) -> BackupInfo {
         let applied = try store.appliedIndex()
         return try lock.withLock { _ throws(StateStoreError) -> BackupInfo in
-            try rocksCall { rocksdb_backup_engine_create_new_backup_flush(engine, store.db, 1, $0) }
+            // NB: the store's own flush (all families at one write), not the backup
+            // engine's, which picks the families to flush as RocksDB 7.x's checkpoint does.
+            try store.flush()
+            try rocksCall { rocksdb_backup_engine_create_new_backup_flush(engine, store.db, 0, $0) }
             guard let newest = infos().max(by: { $0.id < $1.id }) else { throw .rocksdb("backup created but not listed") }
             try DurableFiles.replace(metadataPath(newest.id), with: Self.encodeMetadata(applied, note: note))
             return try withMetadata(newest)

@@ -9,7 +9,7 @@ struct CheckpointWhileApplyingTests {
     /// Herald's state store: no write-ahead log, so memtables are flushed atomically; a
     /// small memtable, so flushes happen while the writer runs.
     private func openHeraldLikeStore(_ path: String) throws -> StateStore {
-        try StateStore(path: path, options: StateStoreOptions(columnFamilies: testFamilies, writeBufferSize: 256 << 10,
+        try StateStore(path: path, options: StateStoreOptions(columnFamilies: testFamilies, writeBufferSize: 64 << 10,
                                                               writeAheadLog: false))
     }
 
@@ -17,11 +17,11 @@ struct CheckpointWhileApplyingTests {
     func checkpointsAreConsistentCuts() throws {
         let dir = TemporaryDirectory()
         let store = try openHeraldLikeStore(dir.file("db"))
-        let total: UInt64 = 3000
+        let total: UInt64 = 600
         let writer = WriterProgress()
         Thread {
             do {
-                try fill(store, entries: 1...total)
+                try fillRacingFlushes(store, entries: 1...total)
             } catch {
                 writer.error.withLock { $0 = error }
             }
@@ -35,19 +35,31 @@ struct CheckpointWhileApplyingTests {
         } while !writer.finished.load(ordering: .acquiring)
         #expect(writer.error.withLock { $0 } == nil)
 
+        var readingOptions = StateStoreOptions(columnFamilies: testFamilies)
+        readingOptions.automaticCompactions = false
         for (number, index) in indexes.enumerated() {
-            let copy = try openStore(dir.file("checkpoint-\(number)"))
+            let copy = try StateStore(path: dir.file("checkpoint-\(number)"), options: readingOptions)
             #expect(try copy.appliedIndex() == index)
-            // Every batch up to the index is there, whole; none after it.
-            for entry in stride(from: UInt64(1), through: index.rawValue, by: 1) {
-                let body = try copy.get(bytes("msg/\(entry)"), in: "bodies")
+            // The batch at the index and the one after it, in every family: the family a
+            // batch writes only now and then (its memtable is often empty) included.
+            let last = index.rawValue
+            let lastSuppression = last / suppressionEvery * suppressionEvery
+            #expect(try last == 0 || copy.get(bytes("msg/\(last)/\(bodyParts - 1)"), in: "bodies") != nil, "checkpoint \(number)")
+            #expect(try last == 0 || copy.get(bytes("q/\(last)"), in: "queue") != nil, "checkpoint \(number)")
+            #expect(try lastSuppression == 0 || copy.get(bytes("s/\(lastSuppression)"), in: "suppression") != nil,
+                    "checkpoint \(number) at \(index)")
+            #expect(try copy.get(bytes("msg/\(last + 1)/0"), in: "bodies") == nil, "checkpoint \(number) at \(index)")
+            #expect(try copy.get(bytes("q/\(last + 1)"), in: "queue") == nil, "checkpoint \(number) at \(index)")
+            #expect(try copy.get(bytes("s/\(lastSuppression + suppressionEvery)"), in: "suppression") == nil,
+                    "checkpoint \(number) at \(index)")
+            // Every earlier batch, whole, in a sample of the checkpoints.
+            guard number % 8 == 0 else { continue }
+            for entry in stride(from: UInt64(1), through: last, by: 1) {
+                let body = try copy.get(bytes("msg/\(entry)/\(bodyParts - 1)"), in: "bodies")
                 let queued = try copy.get(bytes("q/\(entry)"), in: "queue")
-                #expect(body?.count == 2000 && queued != nil, "checkpoint \(number) at \(index) lacks entry \(entry)")
+                #expect(body?.count == 1000 && queued != nil, "checkpoint \(number) at \(index) lacks entry \(entry)")
                 if body == nil || queued == nil { break }
             }
-            let next = index.rawValue + 1
-            #expect(try copy.get(bytes("msg/\(next)"), in: "bodies") == nil)
-            #expect(try copy.get(bytes("q/\(next)"), in: "queue") == nil)
         }
         #expect(try store.appliedIndex() == LogIndex(total))
     }
@@ -68,6 +80,29 @@ struct CheckpointWhileApplyingTests {
     func notAStore() throws {
         let dir = TemporaryDirectory()
         #expect(throws: StateStoreError.self) { try StateStore.appliedIndex(ofCheckpoint: dir.file("missing")) }
+    }
+}
+
+/// Every this many batches, one also writes to `suppression`.
+private let suppressionEvery: UInt64 = 2
+/// Body parts per batch.
+private let bodyParts = 40
+
+/// Writes `range` as applied batches that make checkpoints race with memtable switches:
+/// each batch holds `bodyParts` body parts of 1,000 bytes (most of a 64 KiB memtable, so
+/// nearly every batch fills one and the next starts in fresh, empty memtables), a queue
+/// key, and, every `suppressionEvery`-th batch, a key in `suppression` (a family whose
+/// memtable is empty most of the time).
+private func fillRacingFlushes(_ store: StateStore, entries range: ClosedRange<UInt64>) throws {
+    for index in range {
+        var batch = WriteBatch()
+        for part in 0..<bodyParts {
+            batch.put([UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 1000), for: bytes("msg/\(index)/\(part)"),
+                      in: "bodies")
+        }
+        batch.put(bytes("pending"), for: bytes("q/\(index)"), in: "queue")
+        if index % suppressionEvery == 0 { batch.put(bytes("bounced"), for: bytes("s/\(index)"), in: "suppression") }
+        try store.apply(batch: batch, appliedIndex: LogIndex(index))
     }
 }
 
