@@ -107,7 +107,7 @@ extension RaftCore {
             case .probe:
                 progress.items[s].becomeReplicate()
             case .snapshot:
-                if progress.items[s].match >= raftLog.snapshotIndex { progress.items[s].becomeReplicate() }
+                if progress.items[s].match >= raftLog.compactedIndex { progress.items[s].becomeReplicate() }
             case .replicate:
                 progress.items[s].inflights.freeLE(matchIndex)
             }

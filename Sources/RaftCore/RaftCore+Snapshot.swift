@@ -103,7 +103,7 @@ extension RaftCore {
             commitTo(index)
             return
         }
-        raftLog.restore(snapshotIndex: index, term: term)
+        raftLog.restore(compactedIndex: index, term: term)
         membershipLog.reset(to: snapshot.metadata.membership, at: index)
         committed = index
         handedOutApplied = max(handedOutApplied, index)

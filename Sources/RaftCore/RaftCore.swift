@@ -90,7 +90,7 @@ public struct RaftCore: Sendable {
         self.config = config
         let snapIndex = state.snapshot?.metadata.index ?? .zero
         let snapTerm = state.snapshot?.metadata.term ?? .zero
-        raftLog = RaftLog(snapshotIndex: snapIndex, snapshotTerm: snapTerm, entries: state.entries)
+        raftLog = RaftLog(compactedIndex: snapIndex, compactedTerm: snapTerm, entries: state.entries)
         membershipLog = MembershipLog(base: state.snapshot?.metadata.membership ?? state.initialMembership,
                                       at: snapIndex)
         for entry in state.entries { _ = membershipLog.appended(entry) }
@@ -230,20 +230,28 @@ public struct RaftCore: Sendable {
     }
 
     /// Replaces the log prefix up to `snapshot.metadata.index` (which MUST be applied,
-    /// i.e. handed out in an advanced Ready) with `snapshot`; the shell compacts its log
-    /// store the same way. A snapshot not newer than the current one is ignored.
-    /// - Parameter snapshot: the state machine at `metadata.index`; the leader streams
-    ///   its `data` to followers that need it.
-    public mutating func compact(to snapshot: Snapshot) {
+    /// i.e. handed out in an advanced Ready) with `snapshot`, keeping the last
+    /// `keepingEntries` entries of that prefix in memory; the shell compacts its log
+    /// store up to the snapshot. A snapshot not newer than the current one is ignored.
+    /// - Parameters:
+    ///   - snapshot: the state machine at `metadata.index`; the leader streams its `data`
+    ///     to followers whose next entry is no longer held.
+    ///   - keepingEntries: entries kept below the snapshot, so a follower at most that
+    ///     far behind still catches up from the log instead of the whole snapshot (etcd's
+    ///     server keeps 5,000). 0 drops the whole prefix.
+    public mutating func compact(to snapshot: Snapshot, keepingEntries: Int = 0) {
         let index = snapshot.metadata.index
-        guard index > raftLog.snapshotIndex else { return }
+        guard index > snapshotIndex else { return }
         precondition(index <= applied, "compact(to:) beyond the applied index")
         precondition(raftLog.term(at: index) == snapshot.metadata.term, "snapshot term does not match the log")
         precondition(membershipLog.membership(at: index) == snapshot.metadata.membership,
                      "snapshot membership MUST be the one in force at its index (use snapshotMetadata(at:))")
-        raftLog.compact(to: index)
-        membershipLog.compact(to: index)
         latestSnapshot = snapshot
+        let kept = UInt64(max(0, keepingEntries))
+        let compactTo = LogIndex(index.rawValue > kept ? index.rawValue - kept : 0)
+        guard compactTo > raftLog.compactedIndex else { return }
+        raftLog.compact(to: compactTo)
+        membershipLog.compact(to: compactTo)
     }
 
     /// Reports that a peer is unreachable (transport failure): the leader sends it
@@ -294,8 +302,11 @@ public struct RaftCore: Sendable {
     public var lastIndex: LogIndex { raftLog.lastIndex }
     /// Index of the last entry known durable (its Ready was advanced).
     public var stableIndex: LogIndex { raftLog.stableIndex }
-    /// The index the log was last compacted to (0 when never).
-    public var snapshotIndex: LogIndex { raftLog.snapshotIndex }
+    /// The index of the latest snapshot (0 when none); the log may still hold entries
+    /// below it (see `compact(to:keepingEntries:)`).
+    public var snapshotIndex: LogIndex { latestSnapshot?.metadata.index ?? raftLog.compactedIndex }
+    /// The first index the log still holds an entry for (1 when nothing was compacted).
+    public var firstIndex: LogIndex { raftLog.firstIndex }
     /// The membership in force (the latest appended membership entry).
     public var membership: Membership { membershipLog.current }
     /// The target of the leadership transfer under way, if any (leader only).

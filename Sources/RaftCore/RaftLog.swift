@@ -1,16 +1,18 @@
-/// The in-memory Raft log: the entries after the latest snapshot, the prefix of them
-/// known durable (`stableIndex`) and the unstable tail not yet handed to the shell.
+/// The in-memory Raft log: the entries after the compacted prefix, the prefix of them
+/// known durable (`stableIndex`) and the unstable tail not yet handed to the shell. The
+/// compacted prefix ends at the latest snapshot or, when the shell keeps entries below
+/// it for followers a little behind, before it.
 ///
 /// Invariants:
-/// - `entries[k].index == snapshotIndex + 1 + k` (contiguous after the snapshot);
-/// - `snapshotIndex <= handedOutIndex`, `snapshotIndex <= stableIndex`,
+/// - `entries[k].index == compactedIndex + 1 + k` (contiguous after the compacted prefix);
+/// - `compactedIndex <= handedOutIndex`, `compactedIndex <= stableIndex`,
 ///   `stableIndex <= handedOutIndex <= lastIndex`.
 struct RaftLog: Sendable {
-    /// The last index covered by the snapshot (0 when there is none).
-    private(set) var snapshotIndex: LogIndex
-    /// The term of the entry at `snapshotIndex`.
-    private(set) var snapshotTerm: Term
-    /// The entries after the snapshot.
+    /// The last compacted index (0 when nothing was compacted).
+    private(set) var compactedIndex: LogIndex
+    /// The term of the entry at `compactedIndex`.
+    private(set) var compactedTerm: Term
+    /// The entries after `compactedIndex`.
     private(set) var entries: [Entry]
     /// Entries up to here are durable in the shell's log store (their Ready was advanced).
     private(set) var stableIndex: LogIndex
@@ -18,32 +20,32 @@ struct RaftLog: Sendable {
     private(set) var handedOutIndex: LogIndex
 
     /// A log restored from stable storage: everything it holds is durable.
-    init(snapshotIndex: LogIndex, snapshotTerm: Term, entries: [Entry]) {
-        self.snapshotIndex = snapshotIndex
-        self.snapshotTerm = snapshotTerm
-        var expected = snapshotIndex.advanced(by: 1)
+    init(compactedIndex: LogIndex, compactedTerm: Term, entries: [Entry]) {
+        self.compactedIndex = compactedIndex
+        self.compactedTerm = compactedTerm
+        var expected = compactedIndex.advanced(by: 1)
         for entry in entries {
-            precondition(entry.index == expected, "restored entries must be contiguous after the snapshot")
+            precondition(entry.index == expected, "restored entries must be contiguous after the compacted prefix")
             expected = expected.advanced(by: 1)
         }
         self.entries = entries
-        let last = LogIndex(snapshotIndex.rawValue + UInt64(entries.count))
+        let last = LogIndex(compactedIndex.rawValue + UInt64(entries.count))
         self.stableIndex = last
         self.handedOutIndex = last
     }
 
-    var lastIndex: LogIndex { LogIndex(snapshotIndex.rawValue + UInt64(entries.count)) }
-    var firstIndex: LogIndex { snapshotIndex.advanced(by: 1) }
-    var lastTerm: Term { entries.last?.term ?? snapshotTerm }
+    var lastIndex: LogIndex { LogIndex(compactedIndex.rawValue + UInt64(entries.count)) }
+    var firstIndex: LogIndex { compactedIndex.advanced(by: 1) }
+    var lastTerm: Term { entries.last?.term ?? compactedTerm }
 
     /// The position of `index` in `entries`; the caller checks bounds.
     @inline(__always)
-    private func offset(_ index: LogIndex) -> Int { Int(index.rawValue - snapshotIndex.rawValue - 1) }
+    private func offset(_ index: LogIndex) -> Int { Int(index.rawValue - compactedIndex.rawValue - 1) }
 
-    /// The term at `index`, or nil when compacted (below the snapshot) or beyond the log.
+    /// The term at `index`, or nil when compacted (below `compactedIndex`) or beyond the log.
     func term(at index: LogIndex) -> Term? {
-        if index == snapshotIndex { return snapshotTerm }
-        guard index > snapshotIndex, index <= lastIndex else { return nil }
+        if index == compactedIndex { return compactedTerm }
+        guard index > compactedIndex, index <= lastIndex else { return nil }
         return entries[offset(index)].term
     }
 
@@ -60,7 +62,7 @@ struct RaftLog: Sendable {
     /// Entries from `index` on, at most `maxBytes` of data but at least one entry, and at
     /// most `maxCount`. Empty when `index` is beyond the log.
     func slice(from index: LogIndex, maxBytes: Int, maxCount: Int = .max) -> [Entry] {
-        guard index > snapshotIndex, index <= lastIndex else { return [] }
+        guard index > compactedIndex, index <= lastIndex else { return [] }
         let lo = offset(index)
         var hi = lo
         var bytes = 0
@@ -82,7 +84,7 @@ struct RaftLog: Sendable {
     }
 
     /// The first index among `incoming` whose term differs from ours or that we do not
-    /// hold, or nil when we hold all of them already. Indices MUST be above the snapshot.
+    /// hold, or nil when we hold all of them already. Indices MUST be above `compactedIndex`.
     func firstConflict(in incoming: [Entry]) -> LogIndex? {
         for entry in incoming where !matchTerm(entry.index, entry.term) {
             return entry.index
@@ -120,7 +122,7 @@ struct RaftLog: Sendable {
 
     /// Drops every entry at or after `index` (a conflicting suffix, §5.3).
     mutating func truncate(from index: LogIndex) {
-        precondition(index > snapshotIndex, "cannot truncate into the snapshot")
+        precondition(index > compactedIndex, "cannot truncate into the compacted prefix")
         guard index <= lastIndex else { return }
         entries.removeSubrange(offset(index)...)
         let kept = LogIndex(index.rawValue - 1)
@@ -145,21 +147,21 @@ struct RaftLog: Sendable {
         stableIndex = index
     }
 
-    /// Drops entries up to `index`, which the snapshot now covers.
+    /// Drops entries up to `index` (covered by a snapshot).
     mutating func compact(to index: LogIndex) {
-        guard index > snapshotIndex else { return }
+        guard index > compactedIndex else { return }
         precondition(index <= stableIndex, "only durable entries can be compacted")
         let newTerm = term(at: index)!
         entries.removeSubrange(0...offset(index))
-        snapshotIndex = index
-        snapshotTerm = newTerm
+        compactedIndex = index
+        compactedTerm = newTerm
     }
 
     /// Replaces the whole log by a snapshot received from the leader.
-    mutating func restore(snapshotIndex index: LogIndex, term: Term) {
+    mutating func restore(compactedIndex index: LogIndex, term: Term) {
         entries.removeAll()
-        snapshotIndex = index
-        snapshotTerm = term
+        compactedIndex = index
+        compactedTerm = term
         // NB: the snapshot goes out in the next Ready before any entry, and the shell
         // installs it first; counting it as durable now keeps the invariants simple.
         stableIndex = index

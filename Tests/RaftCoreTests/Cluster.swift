@@ -146,12 +146,13 @@ struct Cluster {
 
     var leaders: [NodeID] { ids.filter { nodes[$0]!.role == .leader } }
 
-    /// Compacts node `raw` at its applied index with `data` as the snapshot's bytes.
-    mutating func compact(_ raw: UInt64, data: [UInt8]) {
+    /// Compacts node `raw` at its applied index with `data` as the snapshot's bytes,
+    /// keeping `keepingEntries` entries below it in memory.
+    mutating func compact(_ raw: UInt64, data: [UInt8], keepingEntries: Int = 0) {
         let core = self[raw]
         let index = core.appliedIndex
         let snapshot = Snapshot(metadata: core.snapshotMetadata(at: index)!, data: data)
-        self[raw].compact(to: snapshot)
+        self[raw].compact(to: snapshot, keepingEntries: keepingEntries)
         stores[NodeID(raw)]!.snapshot = snapshot
         stores[NodeID(raw)]!.entries.removeAll { $0.index <= index }
     }

@@ -30,6 +30,33 @@ struct SnapshotTests {
         #expect(c.stores[NodeID(3)]!.entries.map(\.index) == [LogIndex(12)])
     }
 
+    @Test("entries kept below the snapshot catch up a follower a little behind; one further behind gets the snapshot",
+          arguments: [(kept: 9, sendsSnapshot: false), (kept: 8, sendsSnapshot: true)])
+    func keptEntriesCatchUpAFollowerALittleBehind(kept: Int, sendsSnapshot: Bool) throws {
+        var c = Cluster(voters: [1, 2, 3])
+        c.elect(1)
+        _ = try c[1].propose([0])
+        c.stabilize()
+        #expect(c[3].commitIndex == LogIndex(2))
+        c.isolated = [NodeID(3)]
+        for k: UInt8 in 1...9 { _ = try c[1].propose([k]) }
+        c.stabilize()
+        // Node 3 needs 3...11; the tail keeps `kept` entries up to the snapshot at 11.
+        c.compact(1, data: [7], keepingEntries: kept)
+        #expect(c[1].snapshotIndex == LogIndex(11))
+        #expect(c[1].firstIndex == LogIndex(UInt64(12 - kept)))
+        c.isolated = []
+        c.trace = []
+        c.tick([1], times: 12)
+        #expect(c.trace.contains { $0.to == NodeID(3) && $0.isSnapshotChunk } == sendsSnapshot)
+        #expect((c.installedSnapshots[NodeID(3)] ?? []).map(\.data) == (sendsSnapshot ? [[7]] : []))
+        #expect(c[3].commitIndex == LogIndex(11))
+        #expect(c[1].peerProgress[NodeID(3)]?.state == .replicate)
+        if !sendsSnapshot {
+            #expect(c.applied[NodeID(3)]!.map(\.index) == (1...11).map { LogIndex(UInt64($0)) })
+        }
+    }
+
     @Test("a follower rejects an out-of-order chunk and reports what it holds")
     func outOfOrderChunk() {
         var core = RaftCore(config: RaftConfig(id: NodeID(2)),
