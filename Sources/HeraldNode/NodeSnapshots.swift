@@ -225,11 +225,14 @@ final class NodeSnapshots: SnapshotStorage {
     func bytes(for request: SnapshotBytesRequest) -> [UInt8]? {
         switch request {
         case .manifest(let index, let term):
-            return keeper.find(index: index, term: term)?.manifest.encoded()
+            guard let snapshot = keeper.find(index: index, term: term) else { return nil }
+            keeper.noteServed(index: index, term: term)
+            return snapshot.manifest.encoded()
         case .file(let index, let term, let file, let offset, let length):
             guard let snapshot = keeper.find(index: index, term: term), snapshot.manifest.files.indices.contains(file),
                   let handle = FileHandle(forReadingAtPath: snapshot.directory + "/" + snapshot.manifest.files[file].path)
             else { return nil }
+            keeper.noteServed(index: index, term: term)
             defer { try? handle.close() }
             do {
                 try handle.seek(toOffset: offset)

@@ -1,12 +1,14 @@
 import Foundation
 import RaftCore
 import StateStore
+import Synchronization
 
 /// The state snapshots a node keeps in `node-<id>/snapshots/`, one directory per
 /// snapshot named `<index>-<term>`. A snapshot is taken in two steps: a checkpoint
 /// inside the apply loop (`<name>.partial`, hard links, cheap) and a seal off the loop
 /// (checksums and manifest), after which it is renamed to its final name and can be
-/// served to followers. The newest `keep` sealed snapshots are kept. (The Raft loop's
+/// served to followers. The newest `keep` sealed snapshots are kept, and an older one
+/// while a follower is still fetching it (`servingLease`). (The Raft loop's
 /// own snapshots are checkpointed off the loop too, into `next.partial`, and named once
 /// the index they hold is known.)
 final class SnapshotKeeper: Sendable {
@@ -14,12 +16,18 @@ final class SnapshotKeeper: Sendable {
     let directory: String
     /// How many sealed snapshots to keep.
     let keep: Int
+    /// How long after it last served a part of a snapshot beyond `keep` the keeper
+    /// still keeps it, so a follower fetching it can finish.
+    let servingLease: Duration
+    /// When each snapshot (by directory name) last served a part.
+    private let lastServed = Mutex<[String: ContinuousClock.Instant]>([:])
 
     /// Opens (creating if needed) the directory and deletes unfinished checkpoints.
     /// - Throws: when the directory cannot be created or listed.
-    init(directory: String, keep: Int = 2) throws {
+    init(directory: String, keep: Int = 2, servingLease: Duration = .seconds(60)) throws {
         self.directory = directory
         self.keep = keep
+        self.servingLease = servingLease
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for name in try FileManager.default.contentsOfDirectory(atPath: directory) where Self.parse(name) == nil {
             try FileManager.default.removeItem(atPath: directory + "/" + name)
@@ -74,6 +82,12 @@ final class SnapshotKeeper: Sendable {
         try? StoredSnapshot(directory: path(index: index, term: term))
     }
 
+    /// Records that a part of the snapshot at `index` in `term` was just served.
+    func noteServed(index: LogIndex, term: Term) {
+        let name = Self.name(index: index, term: term)
+        lastServed.withLock { $0[name] = .now }
+    }
+
     /// Sealed snapshots, newest first.
     func sealed() -> [(index: LogIndex, term: Term)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
@@ -81,8 +95,19 @@ final class SnapshotKeeper: Sendable {
     }
 
     private func prune() {
+        let now = ContinuousClock.now
         for old in sealed().dropFirst(keep) {
-            try? FileManager.default.removeItem(atPath: path(index: old.index, term: old.term))
+            // NB: at 10 KiB x 8k msg/s a node snapshots every ~2 s; a follower fetching
+            // ~70 MB under that load lost its snapshot mid-transfer, then retried the
+            // missing one until its install deadline (2 minutes) and stopped.
+            let name = Self.name(index: old.index, term: old.term)
+            let beingFetched = lastServed.withLock { served in
+                guard let at = served[name] else { return false }
+                if now - at < servingLease { return true }
+                served[name] = nil
+                return false
+            }
+            if !beingFetched { try? FileManager.default.removeItem(atPath: path(index: old.index, term: old.term)) }
         }
     }
 
