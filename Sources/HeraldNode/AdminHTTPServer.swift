@@ -13,8 +13,8 @@ public protocol AdminEndpoints: Sendable {
     func metrics() async -> String
     /// Takes a backup now (`POST /v1/backup`): a JSON description of it, or why not.
     func backup() async -> Result<String, BackupUnavailable>
-    /// Part of a kept snapshot (`GET /v1/snapshots/...`), or nil when it is not kept.
-    func snapshotBytes(_ request: SnapshotBytesRequest) async -> [UInt8]?
+    /// Part of a kept snapshot (`GET /v1/snapshots/...`), or why not.
+    func snapshotBytes(_ request: SnapshotBytesRequest) async -> SnapshotBytesAnswer
 }
 
 /// Why `POST /v1/backup` could not take a backup.
@@ -103,10 +103,11 @@ public struct AdminHTTPServer: Service {
 
     private func respond(to request: HTTPRequestHead) async -> (status: HTTPResponseStatus, contentType: String, body: ByteBuffer) {
         if request.method == .GET, let snapshotRequest = SnapshotBytesRequest(target: request.uri) {
-            guard let bytes = await endpoints.snapshotBytes(snapshotRequest) else {
-                return (.notFound, "text/plain", ByteBuffer(string: "snapshot not kept here\n"))
+            switch await endpoints.snapshotBytes(snapshotRequest) {
+            case .bytes(let bytes): return (.ok, "application/octet-stream", ByteBuffer(bytes: bytes))
+            case .notKept: return (.notFound, "text/plain", ByteBuffer(string: "snapshot not kept here\n"))
+            case .replaced: return (.gone, "text/plain", ByteBuffer(string: "snapshot replaced by a newer one\n"))
             }
-            return (.ok, "application/octet-stream", ByteBuffer(bytes: bytes))
         }
         let (status, contentType, body) = await respondText(to: request)
         return (status, contentType, ByteBuffer(string: body))

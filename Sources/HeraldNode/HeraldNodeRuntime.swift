@@ -163,7 +163,7 @@ struct NodeEndpoints: AdminEndpoints {
         }
     }
 
-    func snapshotBytes(_ request: SnapshotBytesRequest) async -> [UInt8]? {
+    func snapshotBytes(_ request: SnapshotBytesRequest) async -> SnapshotBytesAnswer {
         snapshots.bytes(for: request)
     }
 

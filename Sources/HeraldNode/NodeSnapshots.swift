@@ -39,6 +39,8 @@ final class NodeSnapshots: SnapshotStorage {
     }
 
     private let phase = Mutex(Phase.idle)
+    /// Whether the `snapshot-replaced-once` failpoint has fired.
+    private let replacementInjected = Atomic(false)
     private let sealQueue = DispatchQueue(label: "herald.snapshot-seal")
     /// How long an install keeps trying the members before the node gives up.
     private let installDeadline: Duration
@@ -185,6 +187,10 @@ final class NodeSnapshots: SnapshotStorage {
                     if Failpoint.isArmed("snapshot-fetch-fails") {
                         throw SnapshotInstallFailure(index: metadata.index, reason: "failpoint snapshot-fetch-fails")
                     }
+                    if Failpoint.isArmed("snapshot-replaced-once"), !replacementInjected.exchange(true, ordering: .relaxed) {
+                        logger.notice("failpoint snapshot-replaced-once")
+                        throw SnapshotFetcher.SnapshotReplaced(source: source)
+                    }
                     let installer = try await SnapshotFetcher().stage(metadata, from: source, stateDirectory: stateDirectory)
                     try writeIntent(metadata)
                     try applier.replaceState(
@@ -198,6 +204,13 @@ final class NodeSnapshots: SnapshotStorage {
                         "index": "\(metadata.index)", "from": "\(id)", "bytes": "\(installer.manifest.totalBytes)",
                     ])
                     return
+                } catch let replaced as SnapshotFetcher.SnapshotReplaced where id == leader {
+                    // NB: the leader has moved on to a newer snapshot (this one went while
+                    // the node was busy, or before it asked); retrying it ran into the
+                    // install deadline and stopped the node.
+                    logger.notice("the leader no longer keeps the snapshot; waiting for its current one",
+                                  metadata: ["index": "\(metadata.index)", "from": "\(id)"])
+                    throw SnapshotSuperseded(index: metadata.index, reason: "\(replaced)")
                 } catch {
                     lastError = "node \(id): \(error)"
                     logger.warning("snapshot fetch failed", metadata: ["from": "\(id)", "error": "\(error)"])
@@ -222,26 +235,36 @@ final class NodeSnapshots: SnapshotStorage {
     }
 
     /// Serves part of a kept snapshot to a follower.
-    func bytes(for request: SnapshotBytesRequest) -> [UInt8]? {
+    func bytes(for request: SnapshotBytesRequest) -> SnapshotBytesAnswer {
         switch request {
         case .manifest(let index, let term):
-            guard let snapshot = keeper.find(index: index, term: term) else { return nil }
+            guard let snapshot = keeper.find(index: index, term: term) else { return keeper.absence(of: index) }
             keeper.noteServed(index: index, term: term)
-            return snapshot.manifest.encoded()
+            return .bytes(snapshot.manifest.encoded())
         case .file(let index, let term, let file, let offset, let length):
-            guard let snapshot = keeper.find(index: index, term: term), snapshot.manifest.files.indices.contains(file),
+            guard let snapshot = keeper.find(index: index, term: term) else { return keeper.absence(of: index) }
+            guard snapshot.manifest.files.indices.contains(file),
                   let handle = FileHandle(forReadingAtPath: snapshot.directory + "/" + snapshot.manifest.files[file].path)
-            else { return nil }
+            else { return .notKept }
             keeper.noteServed(index: index, term: term)
             defer { try? handle.close() }
             do {
                 try handle.seek(toOffset: offset)
-                return Array(try handle.read(upToCount: length) ?? Data())
+                return .bytes(Array(try handle.read(upToCount: length) ?? Data()))
             } catch {
-                return nil
+                return .notKept
             }
         }
     }
+}
+
+/// The leader replaced the snapshot it asked this node to install before the node
+/// could fetch it; the Raft loop starts over from its log, and the leader sends its
+/// current snapshot.
+struct SnapshotSuperseded: Error, CustomStringConvertible {
+    var index: LogIndex
+    var reason: String
+    var description: String { "the leader's snapshot at index \(index.rawValue) was replaced: \(reason)" }
 }
 
 /// A snapshot from the leader could not be installed.

@@ -145,6 +145,20 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
                         logger.notice("stopping during a snapshot install; it starts again after a restart")
                         inbox.close()
                         break
+                    } catch let superseded as SnapshotSuperseded {
+                        // The core already counts the snapshot as installed; rebuilt from the
+                        // log store (nothing was installed or compacted), it is behind
+                        // again, and the leader sends the snapshot it keeps now.
+                        logger.notice("restarting the Raft state from the log", metadata: ["reason": "\(superseded)"])
+                        waiters.failAllOutcomeUnknown()
+                        do {
+                            core = try await restoreCore()
+                        } catch {
+                            logger.critical("cannot go on; stopping the node", metadata: ["error": "\(error)"])
+                            fatal = error
+                            inbox.close()
+                            break
+                        }
                     } catch {
                         logger.critical("cannot go on; stopping the node", metadata: ["error": "\(error)"])
                         fatal = error

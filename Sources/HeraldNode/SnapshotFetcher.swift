@@ -18,6 +18,12 @@ struct SnapshotFetcher {
         var description: String
     }
 
+    /// The source no longer keeps the snapshot: it sealed newer ones (HTTP 410).
+    struct SnapshotReplaced: Error, CustomStringConvertible {
+        var source: Endpoint
+        var description: String { "\(source) no longer keeps it: newer snapshots replaced it" }
+    }
+
     /// Stages the snapshot at `metadata` from `source` into an installer for `stateDirectory`.
     /// - Returns: the installer, every file received and checked chunk by chunk; call
     ///   `finish` to verify and swap it in.
@@ -54,6 +60,7 @@ struct SnapshotFetcher {
 
     private func get(_ target: String, from source: Endpoint) async throws -> [UInt8] {
         let response = try await NodeAdminClient.request(source, path: target, timeout: requestTimeout)
+        if response.status == 410 { throw SnapshotReplaced(source: source) }
         guard response.status == 200 else {
             throw SourceFailure(description: "\(source) answered \(response.status) to \(target)")
         }

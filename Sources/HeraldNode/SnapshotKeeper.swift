@@ -82,6 +82,14 @@ final class SnapshotKeeper: Sendable {
         try? StoredSnapshot(directory: path(index: index, term: term))
     }
 
+    /// Why the snapshot at `index` is not kept: `.replaced` when a newer one is sealed
+    /// (it was pruned, or never taken here), `.notKept` otherwise (perhaps still being
+    /// sealed).
+    func absence(of index: LogIndex) -> SnapshotBytesAnswer {
+        guard let newest = sealed().first, newest.index > index else { return .notKept }
+        return .replaced
+    }
+
     /// Records that a part of the snapshot at `index` in `term` was just served.
     func noteServed(index: LogIndex, term: Term) {
         let name = Self.name(index: index, term: term)

@@ -32,10 +32,14 @@ struct SnapshotCatchUpTests {
             ((try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)) ?? []).contains { !$0.hasSuffix(".partial") }
         }, "no sealed snapshot in \(snapshotDirectory)")
 
-        // The snapshot endpoint answers 404 for what it does not keep or cannot serve.
+        // The snapshot endpoint answers 410 for a snapshot older than the newest it keeps
+        // (replaced), 404 for one it does not keep (perhaps not sealed yet), and 404 for a
+        // request it does not serve (a range over 8 MiB, a malformed path).
         let httpPort = cluster.node(leader).httpPort
-        #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/1-999/manifest")?.status == 404)
+        #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/1-999/manifest")?.status == 410)
+        #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/1-1/files/0?offset=0&length=10")?.status == 410)
         #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/1-1/files/0?offset=0&length=999999999")?.status == 404)
+        #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/999999-1/manifest")?.status == 404)
         #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/junk/files/x")?.status == 404)
 
         // The lagging node's next entry is gone from every log: only a snapshot brings it back.
@@ -102,6 +106,18 @@ struct SnapshotCatchUpTests {
         // Restarted without the fault, it installs the snapshot and catches up.
         try cluster.start(lagging)
         #expect(cluster.waitForConvergence(timeout: .seconds(60)) != nil, "\(cluster.logTails())")
+    }
+
+    @Test("a follower whose snapshot the leader replaced starts over from its log and installs the current one")
+    func replacedSnapshotStartsOver() async throws {
+        // The first fetch is told the snapshot was replaced (as when the leader pruned it).
+        let (cluster, lagging, logPath) = try await restartBehindSnapshot(name: "snapshot-replaced",
+                                                                          failpoint: "snapshot-replaced-once")
+        #expect(cluster.waitForConvergence(timeout: .seconds(60)) != nil, "\(cluster.logTails())")
+        #expect(cluster.isRunning(lagging), "\(cluster.logTails())")
+        let log = try String(contentsOf: logPath, encoding: .utf8)
+        #expect(log.contains("restarting the Raft state from the log"), "\(cluster.logTails())")
+        #expect(log.contains("snapshot installed"), "\(cluster.logTails())")
     }
 
     /// Starts a cluster, stops a follower, writes past two snapshots of the leader, then

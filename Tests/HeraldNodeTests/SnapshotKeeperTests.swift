@@ -40,4 +40,19 @@ import Testing
         try seal(leased, handle, at: 40)
         #expect(leased.sealed().map(\.index.rawValue) == [40, 30, 10])
     }
+
+    @Test("a snapshot older than the newest kept one is reported replaced; a newer one not kept (yet)")
+    func absenceIsClassified() throws {
+        let directory = try TemporaryDirectory()
+        let handle = StateStoreHandle(try openStore(directory.file("state")))
+        let keeper = try SnapshotKeeper(directory: directory.file("snapshots"), keep: 2)
+        #expect(keeper.absence(of: LogIndex(5)) == .notKept)
+        try seal(keeper, handle, at: 10)
+        try seal(keeper, handle, at: 20)
+        try seal(keeper, handle, at: 30)
+        #expect(keeper.find(index: LogIndex(10), term: Term(1)) == nil)
+        #expect(keeper.absence(of: LogIndex(10)) == .replaced)
+        #expect(keeper.absence(of: LogIndex(25)) == .replaced)
+        #expect(keeper.absence(of: LogIndex(31)) == .notKept)
+    }
 }
