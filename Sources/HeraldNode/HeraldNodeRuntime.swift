@@ -145,7 +145,9 @@ struct NodeEndpoints: AdminEndpoints {
     let started: ContinuousClock.Instant
 
     func metrics() async -> String {
-        await status().prometheusGauges + raft.statistics.prometheusCounters(node: node.id) + metricsRegistry.renderCounters()
+        await status().prometheusGauges + raft.statistics.prometheusCounters(node: node.id)
+            + PeerTransport.droppedBatchesCounter(node: NodeID(node.id), dropped: transport.droppedBatches)
+            + metricsRegistry.renderCounters()
     }
 
     func backup() async -> Result<String, BackupUnavailable> {

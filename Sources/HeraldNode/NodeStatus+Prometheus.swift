@@ -18,7 +18,7 @@ extension NodeStatus {
         gauge("herald_raft_commit_index", "Highest log index known committed.", [("{\(node)}", Double(raft.commitIndex.rawValue))])
         gauge("herald_raft_applied_index", "Highest log index applied to the state store.", [("{\(node)}", Double(raft.appliedIndex.rawValue))])
         gauge("herald_raft_last_index", "Last index in the Raft log.", [("{\(node)}", Double(raft.lastIndex.rawValue))])
-        gauge("herald_raft_snapshot_index", "Index of the latest snapshot; the log starts after it.",
+        gauge("herald_raft_snapshot_index", "Index of the latest snapshot; the log on disk starts after it.",
               [("{\(node)}", Double(raft.snapshotIndex.rawValue))])
         gauge("herald_raft_voters", "Voters in the membership.", [("{\(node)}", Double(raft.membership.voters.count))])
         gauge("herald_peer_connected", "1 while this node has a connection to the peer.",

@@ -41,6 +41,9 @@ struct SnapshotCatchUpTests {
         #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/1-1/files/0?offset=0&length=999999999")?.status == 404)
         #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/999999-1/manifest")?.status == 404)
         #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/junk/files/x")?.status == 404)
+        // /metrics counts what the leader dropped for the stopped follower.
+        let metrics = LocalPorts.get(port: httpPort, path: "/metrics")?.body ?? ""
+        #expect(metrics.contains("herald_peer_batches_dropped_total{node=\"\(leader)\",peer=\"\(lagging)\"}"), "\(metrics)")
 
         // The lagging node's next entry is gone from every log: only a snapshot brings it back.
         try cluster.start(lagging)

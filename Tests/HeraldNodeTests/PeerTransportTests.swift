@@ -91,6 +91,16 @@ import Testing
         for commit in 1...5 { outbox.send([message(from: 1, to: 2, commit: UInt64(commit))]) }
         #expect(outbox.droppedBatches == 2)
     }
+
+    @Test func droppedBatchesAreAPrometheusCounterPerPeer() {
+        let text = PeerTransport.droppedBatchesCounter(node: NodeID(rawValue: 1),
+                                                       dropped: [NodeID(rawValue: 3): 7, NodeID(rawValue: 2): 0])
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(lines[1] == "# TYPE herald_peer_batches_dropped_total counter")
+        #expect(lines[2] == "herald_peer_batches_dropped_total{node=\"1\",peer=\"2\"} 0")
+        #expect(lines[3] == "herald_peer_batches_dropped_total{node=\"1\",peer=\"3\"} 7")
+    }
 }
 
 private func message(from: UInt64, to: UInt64, commit: UInt64) -> PeerMessage {
