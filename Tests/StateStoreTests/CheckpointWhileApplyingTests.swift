@@ -17,6 +17,9 @@ struct CheckpointWhileApplyingTests {
     func checkpointsAreConsistentCuts() throws {
         let dir = TemporaryDirectory()
         let store = try openHeraldLikeStore(dir.file("db"))
+        // NB: 600 batches (~6 s) always catch flushing one family at a time; RocksDB
+        // 7.8's own checkpoint flush (which picks the families before it waits for the
+        // writes in progress) failed 8 of 10 runs at 3,000 batches, rarely at this size.
         let total: UInt64 = 600
         let writer = WriterProgress()
         Thread {
