@@ -146,8 +146,7 @@ struct NodeEndpoints: AdminEndpoints {
 
     func metrics() async -> String {
         await status().prometheusGauges + raft.statistics.prometheusCounters(node: node.id)
-            + PeerTransport.droppedBatchesCounter(node: NodeID(node.id), dropped: transport.droppedBatches)
-            + metricsRegistry.renderCounters()
+            + metricsRegistry.renderCounters(sampled: NodeMetrics.droppedBatches(node: NodeID(node.id), transport.droppedBatches))
     }
 
     func backup() async -> Result<String, BackupUnavailable> {

@@ -1,4 +1,5 @@
 import Foundation
+import RaftCore
 import Synchronization
 import Wire
 
@@ -46,12 +47,25 @@ final class NodeMetrics: Sendable {
     static let help: [String: String] = [
         "herald_producer_requests_total": "Producer requests answered, by request kind and outcome.",
         "herald_enqueued_messages_total": "New messages acknowledged to producers connected to this node (not duplicates, not forwarded requests).",
+        "herald_peer_batches_dropped_total": "Batches of Raft messages dropped because too many waited for the peer's connection.",
     ]
 
-    /// Every counter in Prometheus text format.
-    func renderCounters() -> String {
-        let snapshot = counts.withLock { $0 }
+    /// `herald_peer_batches_dropped_total` for node `node`, from the transport's counts.
+    /// - Parameter dropped: batches dropped per peer (`PeerTransport.droppedBatches`).
+    static func droppedBatches(node: NodeID, _ dropped: [NodeID: UInt64]) -> [Series: UInt64] {
         var series: [Series: UInt64] = [:]
+        for (peer, count) in dropped {
+            series[Series(name: "herald_peer_batches_dropped_total",
+                          labels: ["node": "\(node.rawValue)", "peer": "\(peer.rawValue)"])] = count
+        }
+        return series
+    }
+
+    /// Every counter in Prometheus text format.
+    /// - Parameter sampled: counters kept elsewhere, read at this moment.
+    func renderCounters(sampled: [Series: UInt64] = [:]) -> String {
+        let snapshot = counts.withLock { $0 }
+        var series = sampled
         for (kind, value) in snapshot.answers { series[kind.series, default: 0] += value }
         if snapshot.enqueuedMessages > 0 {
             series[Series(name: "herald_enqueued_messages_total", labels: [:])] = snapshot.enqueuedMessages

@@ -92,20 +92,6 @@ public final class PeerTransport: Service, Sendable {
     /// connection (see `PeerOutbox`; Raft sends again what a follower still needs).
     public var droppedBatches: [NodeID: UInt64] { outboxes.mapValues(\.droppedBatches) }
 
-    /// `droppedBatches` as the Prometheus counter `herald_peer_batches_dropped_total`.
-    /// - Parameters:
-    ///   - node: this node's id (the `node` label).
-    ///   - dropped: batches dropped per peer (the `peer` label).
-    static func droppedBatchesCounter(node: NodeID, dropped: [NodeID: UInt64]) -> String {
-        let name = "herald_peer_batches_dropped_total"
-        var out = "# HELP \(name) Batches of Raft messages dropped because too many waited for the peer's connection.\n"
-        out += "# TYPE \(name) counter\n"
-        for (peer, count) in dropped.sorted(by: { $0.key < $1.key }) {
-            out += "\(name){node=\"\(node.rawValue)\",peer=\"\(peer.rawValue)\"} \(count)\n"
-        }
-        return out
-    }
-
     /// Listens and dials until graceful shutdown.
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in

@@ -145,20 +145,6 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
                         logger.notice("stopping during a snapshot install; it starts again after a restart")
                         inbox.close()
                         break
-                    } catch let superseded as SnapshotSuperseded {
-                        // The core already counts the snapshot as installed; rebuilt from the
-                        // log store (nothing was installed or compacted), it is behind
-                        // again, and the leader sends the snapshot it keeps now.
-                        logger.notice("restarting the Raft state from the log", metadata: ["reason": "\(superseded)"])
-                        waiters.failAllOutcomeUnknown()
-                        do {
-                            core = try await restoreCore()
-                        } catch {
-                            logger.critical("cannot go on; stopping the node", metadata: ["error": "\(error)"])
-                            fatal = error
-                            inbox.close()
-                            break
-                        }
                     } catch {
                         logger.critical("cannot go on; stopping the node", metadata: ["error": "\(error)"])
                         fatal = error
@@ -210,7 +196,17 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             if let snapshot = ready.snapshot {
                 // Install the state first, then drop the log it replaces: a crash in between
                 // is finished on restart (see `restoreCore`).
-                try await snapshots.install(snapshot, leader: core.leader)
+                do {
+                    try await snapshots.install(snapshot, leader: core.leader)
+                } catch let superseded as SnapshotSuperseded {
+                    // The core already counts the snapshot as installed; rebuilt from the
+                    // log store (nothing was installed or compacted), it is behind again,
+                    // and the leader sends the snapshot it keeps now.
+                    logger.notice("restarting the Raft state from the log", metadata: ["reason": "\(superseded)"])
+                    waiters.failAllOutcomeUnknown()
+                    core = try await restoreCore()
+                    return
+                }
                 try await log.compact(through: snapshot.metadata)
                 try snapshots.finishInstall()
                 compaction.reset()

@@ -35,7 +35,9 @@ public protocol SnapshotStorage: Sendable {
     /// recording the intent first so a crash before the log is compacted is finished
     /// on restart (`interruptedInstall`).
     /// - Throws: `CancellationError` when the node shuts down before the state was
-    ///   swapped (the install starts again after a restart); any other error stops it.
+    ///   swapped (the install starts again after a restart); `SnapshotSuperseded` when
+    ///   the leader replaced the snapshot first (the loop starts over from its log); any
+    ///   other error stops the node.
     func install(_ snapshot: Snapshot, leader: NodeID?) async throws
 
     /// An install whose state swap may have happened while the log was not yet

@@ -93,8 +93,8 @@ import Testing
     }
 
     @Test func droppedBatchesAreAPrometheusCounterPerPeer() {
-        let text = PeerTransport.droppedBatchesCounter(node: NodeID(rawValue: 1),
-                                                       dropped: [NodeID(rawValue: 3): 7, NodeID(rawValue: 2): 0])
+        let dropped = NodeMetrics.droppedBatches(node: NodeID(rawValue: 1), [NodeID(rawValue: 3): 7, NodeID(rawValue: 2): 0])
+        let text = NodeMetrics().renderCounters(sampled: dropped)
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.count == 4)
         #expect(lines[1] == "# TYPE herald_peer_batches_dropped_total counter")
