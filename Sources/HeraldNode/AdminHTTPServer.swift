@@ -72,7 +72,7 @@ public struct AdminHTTPServer: Service {
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
         do {
-            try await connection.executeThenClose { inbound, outbound in
+            try await connection.executeThenClose { inbound, _ in
                 var head: HTTPRequestHead?
                 for try await part in inbound {
                     switch part {
@@ -88,9 +88,16 @@ public struct AdminHTTPServer: Service {
                         headers.add(name: "Content-Length", value: "\(response.body.readableBytes)")
                         let keepAlive = request.isKeepAlive
                         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-                        try await outbound.write(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers)))
-                        try await outbound.write(.body(.byteBuffer(response.body)))
-                        try await outbound.write(.end(nil))
+                        // Written on the channel, not through `outbound`, to wait until the
+                        // kernel has every byte: closing the channel drops writes still
+                        // pending in NIO, which cut multi-megabyte snapshot chunks short
+                        // when the reader was slower than the disk.
+                        let channel = connection.channel
+                        channel.write(HTTPServerResponsePart.head(
+                            HTTPResponseHead(version: request.version, status: response.status, headers: headers)),
+                                      promise: nil)
+                        channel.write(HTTPServerResponsePart.body(.byteBuffer(response.body)), promise: nil)
+                        try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
                         if !keepAlive { return }
                         head = nil
                     }
