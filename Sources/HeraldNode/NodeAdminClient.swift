@@ -26,6 +26,21 @@ public enum NodeAdminClient {
     /// - Throws: when the node cannot be reached or the exchange times out.
     public static func request(_ endpoint: Endpoint, method: String = "GET", path: String,
                                timeout: Duration = .seconds(5)) async throws -> Response {
+        var stage = ExchangeFailed.Stage.connecting
+        var received = 0
+        do {
+            return try await exchange(endpoint, method: method, path: path, timeout: timeout,
+                                      stage: &stage, received: &received)
+        } catch let error as NodeUnreachable {
+            throw error
+        } catch {
+            throw ExchangeFailed(endpoint: endpoint, method: method, path: path, stage: stage,
+                                 bytesReceived: received, underlying: error)
+        }
+    }
+
+    private static func exchange(_ endpoint: Endpoint, method: String, path: String, timeout: Duration,
+                                 stage: inout ExchangeFailed.Stage, received: inout Int) async throws -> Response {
         let limit = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
                                            + timeout.components.attoseconds / 1_000_000_000)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -43,19 +58,66 @@ public enum NodeAdminClient {
             headers.add(name: "Host", value: "\(endpoint)")
             headers.add(name: "Connection", value: "close")
             headers.add(name: "Content-Length", value: "0")
-            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method),
-                                                           uri: path, headers: headers)))
-            try await outbound.write(.end(nil))
+            stage = .sending
+            // One write: the server answers (and closes) as soon as it has the head, so a
+            // separate `.end` written by a task that ran late found the channel closed
+            // ("I/O on closed channel" on busy followers fetching small snapshot files).
+            // For the same reason a failed write is not the end: the answer may be here.
+            let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path, headers: headers)
+            var writeError: (any Error)?
+            do {
+                try await outbound.write(contentsOf: [.head(head), .end(nil)])
+            } catch {
+                writeError = error
+            }
+            stage = .receiving
             var status = 0
             var body = ByteBuffer()
             for try await part in inbound {
                 switch part {
                 case .head(let head): status = Int(head.status.code)
-                case .body(var chunk): body.writeBuffer(&chunk)
+                case .body(var chunk):
+                    received += chunk.readableBytes
+                    body.writeBuffer(&chunk)
                 case .end: return Response(status: status, bytes: Array(buffer: body))
                 }
             }
+            if let writeError {
+                stage = .sending
+                throw writeError
+            }
             throw NodeUnreachable(endpoint: endpoint)
+        }
+    }
+
+    /// An exchange that failed part of the way, and where.
+    public struct ExchangeFailed: Error, CustomStringConvertible {
+        /// How far the exchange got.
+        public enum Stage: String, Sendable {
+            /// Opening the connection.
+            case connecting = "connecting"
+            /// Writing the request.
+            case sending = "sending the request"
+            /// Reading the response.
+            case receiving = "reading the response"
+        }
+
+        /// The node's address.
+        public var endpoint: Endpoint
+        /// The request's method.
+        public var method: String
+        /// The request's target.
+        public var path: String
+        /// Where it failed.
+        public var stage: Stage
+        /// Body bytes received before the failure.
+        public var bytesReceived: Int
+        /// What failed.
+        public var underlying: any Error
+
+        public var description: String {
+            let progress = stage == .receiving ? " after \(bytesReceived) body bytes" : ""
+            return "\(method) \(path) to \(endpoint) failed while \(stage.rawValue)\(progress): \(underlying)"
         }
     }
 
