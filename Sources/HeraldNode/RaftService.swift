@@ -301,7 +301,11 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         // 10 KiB one fell just behind each compaction and fetched the state three times
         // in a run. The log now keeps a tail in memory (not on disk: after a restart the
         // log starts at the snapshot again).
-        core.compact(to: Snapshot(metadata: metadata, data: descriptor), keepingEntries: compaction.catchUpEntries)
+        let followers = core.peerProgress.filter { $0.key != core.id }.map(\.value)
+        let keep = compaction.entriesToKeep(below: metadata.index, logStart: core.firstIndex, followers: followers) { range in
+            core.entries(in: range).reduce(0) { $0 + $1.data.count }
+        }
+        core.compact(to: Snapshot(metadata: metadata, data: descriptor), keepingEntries: keep)
         // NB: not awaited: the loop goes on while the writer records the new start of the
         // log (a few fsyncs); appends queue behind it, and a failure stops the store, so
         // the next append fails.

@@ -21,13 +21,17 @@ public struct PeerProgress: Hashable, Sendable {
     public var inflightMessages: Int
     /// Whether the member answered since the last check-quorum round.
     public var recentActive: Bool
+    /// In `snapshot` state, the index of the snapshot being sent; zero otherwise.
+    public var pendingSnapshot: LogIndex
 
     /// Creates a progress view.
-    public init(match: LogIndex, next: LogIndex, state: State, inflightMessages: Int, recentActive: Bool) {
+    public init(match: LogIndex, next: LogIndex, state: State, inflightMessages: Int, recentActive: Bool,
+                pendingSnapshot: LogIndex = .zero) {
         self.match = match
         self.next = next
         self.state = state
         self.inflightMessages = inflightMessages
         self.recentActive = recentActive
+        self.pendingSnapshot = pendingSnapshot
     }
 }

@@ -34,8 +34,16 @@ extension RaftCore {
         guard progress.items[s].state == .snapshot, progress.items[s].pendingSnapshot == index,
               let snapshot = latestSnapshot else { return }
         guard snapshot.metadata.index == index else {
-            // We compacted again meanwhile: send the newer snapshot from the start.
-            sendSnapshot(slot: s)
+            // We compacted again meanwhile. If the follower took the older snapshot,
+            // probe right after it: the entries may still be in the log (the shell keeps
+            // a tail for followers this far behind), and a rejected probe falls back to
+            // the newer snapshot. Otherwise send the newer one from the start.
+            if success {
+                progress.items[s].becomeProbe()
+                sendAppends(slot: s)
+            } else {
+                sendSnapshot(slot: s)
+            }
             return
         }
         progress.items[s].stalledHeartbeats = 0

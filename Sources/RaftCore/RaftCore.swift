@@ -324,7 +324,8 @@ public struct RaftCore: Sendable {
             case .snapshot: .snapshot
             }
             out[id] = PeerProgress(match: p.match, next: p.next, state: state,
-                                   inflightMessages: p.inflights.count, recentActive: p.recentActive)
+                                   inflightMessages: p.inflights.count, recentActive: p.recentActive,
+                                   pendingSnapshot: p.state == .snapshot ? p.pendingSnapshot : .zero)
         }
         return out
     }

@@ -57,6 +57,42 @@ struct SnapshotTests {
         }
     }
 
+    @Test("a follower that took a snapshot the leader has since replaced goes on from the entries kept after it")
+    func olderSnapshotTakenThenCaughtUpFromTheLog() throws {
+        var c = Cluster(voters: [1, 2, 3])
+        c.elect(1)
+        c.isolated = [NodeID(3)]
+        for k: UInt8 in 0..<5 { _ = try c[1].propose([k]) }
+        c.stabilize()
+        c.compact(1, data: [1])
+        let first = c[1].snapshotIndex
+        // Node 3 takes that snapshot; its answers are held back while the leader goes on
+        // and compacts again, keeping the entries after the first snapshot.
+        c.isolated = []
+        c.drop = { message in
+            if case .installSnapshotResponse = message.body { return message.from == NodeID(3) }
+            return false
+        }
+        for _ in 0..<12 where c.installedSnapshots[NodeID(3)] == nil { c.tick([1]) }
+        #expect(c.installedSnapshots[NodeID(3)]?.map(\.data) == [[1]])
+        #expect(c[1].peerProgress[NodeID(3)]?.state == .snapshot)
+        c.drop = { message in message.from == NodeID(3) }
+        for k: UInt8 in 5..<10 { _ = try c[1].propose([k]) }
+        c.stabilize()
+        c.compact(1, data: [2], keepingEntries: 5)
+        #expect(c[1].snapshotIndex > first)
+        #expect(c[1].firstIndex == first.advanced(by: 1))
+        c.drop = { _ in false }
+        c.trace = []
+        c.wire.append(PeerMessage(from: NodeID(3), to: NodeID(1), term: c[1].term,
+                                  body: .installSnapshotResponse(index: first, bytesReceived: 1, success: true)))
+        c.tick([1], times: 4)
+        #expect(!c.trace.contains { $0.to == NodeID(3) && $0.isSnapshotChunk })
+        #expect(c.installedSnapshots[NodeID(3)]?.map(\.data) == [[1]])
+        #expect(c[3].commitIndex == c[1].commitIndex)
+        #expect(c[1].peerProgress[NodeID(3)]?.state == .replicate)
+    }
+
     @Test("a follower rejects an out-of-order chunk and reports what it holds")
     func outOfOrderChunk() {
         var core = RaftCore(config: RaftConfig(id: NodeID(2)),
