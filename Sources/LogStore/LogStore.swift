@@ -7,7 +7,8 @@ import Synchronization
 /// Files in `directory`:
 /// - `segment-<first index, 20 digits>.log`: records (see `RecordCodec`), rolled over
 ///   at `LogStoreOptions.segmentBytes`;
-/// - `hardstate`: term, vote and commit, replaced atomically when term or vote change;
+/// - `hardstate`: term, vote and commit, replaced atomically when term or vote change
+///   (commit index changes are records in the segments, synced with the next entries);
 /// - `snapshot.meta`: the snapshot the log is compacted to.
 ///
 /// Thread safety: every method may be called from any task. Writes go to one writer
@@ -47,7 +48,10 @@ public final class LogStore: Sendable {
 
     // MARK: - Writes
 
-    /// Appends entries and records a hard state, returning once both are durable.
+    /// Appends entries and records a hard state, returning once both are durable. A
+    /// hard state whose term and vote are unchanged (only the commit index moved) is
+    /// written but not synced on its own: it becomes durable with the next entries; a
+    /// crash may lose it, which only lowers the commit index found on restart.
     ///
     /// If `entries` starts at or below the last index, everything from its first index on
     /// is replaced (a follower dropping a conflicting suffix, Raft §5.3).

@@ -160,6 +160,26 @@ struct LogStoreTests {
         #expect(reopened.hardState == HardState(term: Term(4), vote: NodeID(2), commit: LogIndex(9)))
     }
 
+    @Test("a commit-only hard state costs no fsync of its own and is synced with the next entries")
+    func commitOnlyHardStateIsNotSyncedAlone() async throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try LogStore(directory: dir.path)
+            try await store.append(makeEntries(1...10), hardState: HardState(term: Term(4), vote: NodeID(2), commit: LogIndex(3)))
+            let synced = store.statistics.dataSyncs
+            try await store.append([], hardState: HardState(term: Term(4), vote: NodeID(2), commit: LogIndex(10)))
+            #expect(store.statistics.dataSyncs == synced)
+            try await store.append(makeEntries(11...11), hardState: HardState(term: Term(4), vote: NodeID(2), commit: LogIndex(10)))
+            #expect(store.statistics.dataSyncs == synced + 1)
+            // A vote is never left unsynced.
+            try await store.append([], hardState: HardState(term: Term(5), vote: NodeID(3), commit: LogIndex(10)))
+            await store.close()
+        }
+        let reopened = try LogStore(directory: dir.path)
+        #expect(reopened.hardState == HardState(term: Term(5), vote: NodeID(3), commit: LogIndex(10)))
+        #expect(reopened.lastIndex == LogIndex(11))
+    }
+
     @Test("concurrent writers are batched into shared fsyncs and all become durable")
     func concurrentWriters() async throws {
         let dir = TemporaryDirectory()
