@@ -145,8 +145,13 @@ struct NodeEndpoints: AdminEndpoints {
     let started: ContinuousClock.Instant
 
     func metrics() async -> String {
-        await status().prometheusGauges + raft.statistics.prometheusCounters(node: node.id)
-            + metricsRegistry.renderCounters(sampled: NodeMetrics.droppedBatches(node: NodeID(node.id), transport.droppedBatches))
+        let id = NodeID(node.id)
+        let sampled = NodeMetrics.nodeCounters(
+            node: id, loop: raft.statistics, log: raft.logStatistics,
+            installs: snapshots.installs.load(ordering: .relaxed),
+            fetchFailures: snapshots.fetchFailures.load(ordering: .relaxed))
+        return await status().prometheusGauges
+            + metricsRegistry.renderCounters(sampled: sampled.merging(NodeMetrics.droppedBatches(node: id, transport.droppedBatches)))
     }
 
     func backup() async -> Result<String, BackupUnavailable> {

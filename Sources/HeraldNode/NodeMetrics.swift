@@ -36,6 +36,17 @@ final class NodeMetrics: Sendable {
         }
     }
 
+    /// Counters kept elsewhere and read when rendering: whole counts, and seconds.
+    struct Sampled: Sendable {
+        var counts: [Series: UInt64] = [:]
+        var seconds: [Series: Double] = [:]
+
+        /// Both sets of counters; `other` wins where a series is in both.
+        func merging(_ other: Sampled) -> Sampled {
+            Sampled(counts: counts.merging(other.counts) { $1 }, seconds: seconds.merging(other.seconds) { $1 })
+        }
+    }
+
     private struct Counts {
         var answers: [AnswerKind: UInt64] = [:]
         var enqueuedMessages: UInt64 = 0
@@ -48,32 +59,44 @@ final class NodeMetrics: Sendable {
         "herald_producer_requests_total": "Producer requests answered, by request kind and outcome.",
         "herald_enqueued_messages_total": "New messages acknowledged to producers connected to this node (not duplicates, not forwarded requests).",
         "herald_peer_batches_dropped_total": "Batches of Raft messages dropped because too many waited for the peer's connection.",
+        "herald_raft_readies_total": "Raft Ready cycles handled.",
+        "herald_raft_entries_persisted_total": "Entries appended durably to the Raft log.",
+        "herald_raft_entries_applied_total": "Entries applied to the state store.",
+        "herald_raft_persist_seconds_total": "Seconds the Raft loop waited for log fsyncs.",
+        "herald_raft_apply_seconds_total": "Seconds the Raft loop spent applying entries.",
+        "herald_log_fsyncs_total": "fdatasync calls on Raft log segments (one per group commit round).",
+        "herald_log_fsync_seconds_total": "Seconds spent in fdatasync on Raft log segments.",
+        "herald_log_bytes_written_total": "Bytes written to Raft log segments.",
+        "herald_snapshot_installs_total": "Snapshots of the state installed from another member.",
+        "herald_snapshot_fetch_failures_total": "Attempts to fetch a snapshot from a member that failed (each is retried).",
     ]
 
     /// `herald_peer_batches_dropped_total` for node `node`, from the transport's counts.
     /// - Parameter dropped: batches dropped per peer (`PeerTransport.droppedBatches`).
-    static func droppedBatches(node: NodeID, _ dropped: [NodeID: UInt64]) -> [Series: UInt64] {
-        var series: [Series: UInt64] = [:]
+    static func droppedBatches(node: NodeID, _ dropped: [NodeID: UInt64]) -> Sampled {
+        var sampled = Sampled()
         for (peer, count) in dropped {
-            series[Series(name: "herald_peer_batches_dropped_total",
-                          labels: ["node": "\(node.rawValue)", "peer": "\(peer.rawValue)"])] = count
+            sampled.counts[Series(name: "herald_peer_batches_dropped_total",
+                                  labels: ["node": "\(node.rawValue)", "peer": "\(peer.rawValue)"])] = count
         }
-        return series
+        return sampled
     }
 
     /// Every counter in Prometheus text format.
     /// - Parameter sampled: counters kept elsewhere, read at this moment.
-    func renderCounters(sampled: [Series: UInt64] = [:]) -> String {
+    func renderCounters(sampled: Sampled = Sampled()) -> String {
         let snapshot = counts.withLock { $0 }
-        var series = sampled
-        for (kind, value) in snapshot.answers { series[kind.series, default: 0] += value }
+        var values = sampled.seconds.mapValues { "\($0)" }
+        var counted = sampled.counts
+        for (kind, value) in snapshot.answers { counted[kind.series, default: 0] += value }
         if snapshot.enqueuedMessages > 0 {
-            series[Series(name: "herald_enqueued_messages_total", labels: [:])] = snapshot.enqueuedMessages
+            counted[Series(name: "herald_enqueued_messages_total", labels: [:])] = snapshot.enqueuedMessages
         }
+        for (series, value) in counted { values[series] = "\(value)" }
         var out = ""
-        for name in Set(series.keys.map(\.name)).sorted() {
+        for name in Set(values.keys.map(\.name)).sorted() {
             out += "# HELP \(name) \(Self.help[name] ?? name)\n# TYPE \(name) counter\n"
-            for (series, value) in series.filter({ $0.key.name == name }).sorted(by: { $0.key.rendered < $1.key.rendered }) {
+            for (series, value) in values.filter({ $0.key.name == name }).sorted(by: { $0.key.rendered < $1.key.rendered }) {
                 out += "\(series.rendered) \(value)\n"
             }
         }

@@ -42,6 +42,10 @@ final class NodeSnapshots: SnapshotStorage {
     /// Whether the `snapshot-replaced-once` failpoint has fired.
     private let replacementInjected = Atomic(false)
     private let sealQueue = DispatchQueue(label: "herald.snapshot-seal")
+    /// Snapshots installed from another member since the node started.
+    let installs = Atomic<UInt64>(0)
+    /// Attempts to fetch a snapshot from a member that failed (each is retried).
+    let fetchFailures = Atomic<UInt64>(0)
     /// How long an install keeps trying the members before the node gives up.
     private let installDeadline: Duration
 
@@ -200,6 +204,7 @@ final class NodeSnapshots: SnapshotStorage {
                     // Keep it, so this node can serve it when it leads.
                     let partial = try keeper.checkpoint(applier.store, at: metadata)
                     _ = try keeper.seal(partial, metadata: metadata)
+                    installs.add(1, ordering: .relaxed)
                     logger.info("snapshot installed", metadata: [
                         "index": "\(metadata.index)", "from": "\(id)", "bytes": "\(installer.manifest.totalBytes)",
                     ])
@@ -213,6 +218,7 @@ final class NodeSnapshots: SnapshotStorage {
                     throw SnapshotSuperseded(index: metadata.index, reason: "\(replaced)")
                 } catch {
                     lastError = "node \(id): \(error)"
+                    fetchFailures.add(1, ordering: .relaxed)
                     logger.warning("snapshot fetch failed", metadata: ["from": "\(id)", "error": "\(error)"])
                 }
             }

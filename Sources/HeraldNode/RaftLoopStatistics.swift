@@ -23,20 +23,3 @@ extension Duration {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
-
-extension RaftLoopStatistics {
-    /// The statistics as Prometheus counters for node `node`.
-    func prometheusCounters(node: UInt64) -> String {
-        let label = "{node=\"\(node)\"}"
-        let counters: [(String, String, String)] = [
-            ("herald_raft_readies_total", "Raft Ready cycles handled.", "\(readies)"),
-            ("herald_raft_entries_persisted_total", "Entries appended durably to the Raft log.", "\(entriesPersisted)"),
-            ("herald_raft_entries_applied_total", "Entries applied to the state store.", "\(entriesApplied)"),
-            ("herald_raft_persist_seconds_total", "Seconds the Raft loop waited for log fsyncs.", "\(persistSeconds)"),
-            ("herald_raft_apply_seconds_total", "Seconds the Raft loop spent applying entries.", "\(applySeconds)"),
-        ]
-        return counters.map { name, help, value in
-            "# HELP \(name) \(help)\n# TYPE \(name) counter\n\(name)\(label) \(value)\n"
-        }.joined()
-    }
-}

@@ -104,6 +104,8 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
 
     /// Cumulative statistics of the loop's work.
     public var statistics: RaftLoopStatistics { loopStatistics.withLock { $0 } }
+    /// Cumulative statistics of the log's writer: group commits, fsyncs, bytes.
+    public var logStatistics: LogStoreStatistics { log.statistics }
 
     /// This node's Raft state as of the loop's latest iteration.
     public func status() async -> RaftStatus {

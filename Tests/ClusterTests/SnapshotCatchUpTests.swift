@@ -52,6 +52,12 @@ struct SnapshotCatchUpTests {
         let laggingLog = try String(contentsOf: cluster.directory.url.appendingPathComponent("node-\(lagging).log"), encoding: .utf8)
         #expect(laggingLog.contains("snapshot installed"), "\(cluster.logTails())")
         #expect((field(cluster, lagging, "snapshotIndex") ?? 0) > 0)
+        // /metrics counts the install, and the log's fsyncs.
+        let laggingMetrics = LocalPorts.get(port: cluster.node(lagging).httpPort, path: "/metrics")?.body ?? ""
+        #expect(counter(in: laggingMetrics, "herald_snapshot_installs_total{node=\"\(lagging)\"}").map { $0 >= 1 } == true,
+                "\(laggingMetrics)")
+        #expect(counter(in: laggingMetrics, "herald_log_fsyncs_total{node=\"\(lagging)\"}").map { $0 >= 1 } == true,
+                "\(laggingMetrics)")
 
         // Make the snapshot-installed node the only one with the newest entry, then take
         // the old leader away: the new leader must be `lagging`, and it serves every message.
@@ -144,4 +150,12 @@ struct SnapshotCatchUpTests {
         }, "\(cluster.logTails())")
         return (cluster, lagging, logPath)
     }
+}
+
+/// The value of one series in Prometheus text, or nil when it is missing.
+private func counter(in metrics: String, _ series: String) -> Double? {
+    for line in metrics.split(separator: "\n") where line.hasPrefix(series + " ") {
+        return Double(line.dropFirst(series.count + 1))
+    }
+    return nil
 }
