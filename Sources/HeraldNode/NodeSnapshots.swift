@@ -181,6 +181,9 @@ final class NodeSnapshots: SnapshotStorage {
         var lastError = "no other member to fetch from"
         logger.info("installing snapshot from the leader", metadata: ["index": "\(metadata.index)", "term": "\(metadata.term)"])
         await settleCheckpoint()
+        // NB: a fixed second between rounds cost that second whenever the leader was
+        // still sealing the snapshot it had just sent (404 from every member at first).
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
         while ContinuousClock.now < deadline {
             for id in order {
                 // NB: without this, SIGTERM went unanswered until the install deadline
@@ -222,7 +225,7 @@ final class NodeSnapshots: SnapshotStorage {
                     logger.warning("snapshot fetch failed", metadata: ["from": "\(id)", "error": "\(error)"])
                 }
             }
-            try await Task.sleep(for: .seconds(1))
+            try await Task.sleep(for: backoff.next())
         }
         throw SnapshotInstallFailure(index: metadata.index, reason: lastError)
     }
