@@ -26,9 +26,22 @@ extern "C" void herald_rocksdb_flush_families(rocksdb_t *db, rocksdb_column_fami
     }
     rocksdb::FlushOptions options;
     options.wait = wait != 0;
+    // NB: by default a flush request first waits until switching the memtables would
+    // not stall writes, i.e. for the flushes already running. A caller that asked not
+    // to wait (the Raft loop starting a snapshot) then waited for a starved flush
+    // thread for seconds, and lost its leadership.
+    options.allow_write_stall = true;
     const rocksdb::Status status = db->rep->Flush(options, handles);
     if (!status.ok()) {
         std::free(*errptr);
         *errptr = strdup(status.ToString().c_str());
+    }
+}
+
+extern "C" void herald_rocksdb_set_background_work_paused(rocksdb_t *db, unsigned char paused) {
+    if (paused != 0) {
+        db->rep->PauseBackgroundWork();
+    } else {
+        db->rep->ContinueBackgroundWork();
     }
 }

@@ -49,18 +49,23 @@ public final class StateStore: @unchecked Sendable {
         rocksdb_options_set_create_missing_column_families(databaseOptions, 1)
         rocksdb_options_increase_parallelism(databaseOptions, 2)
         if options.lowPriorityBackgroundWork {
-            // NB: measured at 10k msg/s offered on 2 cores: flushes competing at normal
-            // priority made bursts of backlog, p99 300-560 ms; at nice 19, 130-220 ms,
-            // with the same throughput at saturation (a full memtable still stalls
-            // writes until the flush catches up, so it cannot fall behind for long).
+            // NB: measured at 10k msg/s offered on 2 cores: background work competing
+            // at normal priority made bursts of backlog, p99 300-560 ms; at nice 19,
+            // 130-220 ms. Only compactions, though: flushes at nice 19 starved on a
+            // saturated machine while writes (and a snapshot's flush request, in the
+            // Raft loop) waited for them, and all three nodes stopped for ~10 s with a
+            // leader election at their first snapshot (perf rig, 10k/s plus a profiler).
             let environment = rocksdb_create_default_env()!
             rocksdb_env_lower_thread_pool_cpu_priority(environment)
-            rocksdb_env_lower_high_priority_thread_pool_cpu_priority(environment)
             rocksdb_options_set_env(databaseOptions, environment)
             rocksdb_env_destroy(environment) // the wrapper only; the default environment stays
         }
         rocksdb_options_set_compression(databaseOptions, Int32(rocksdb_lz4_compression))
         rocksdb_options_set_write_buffer_size(databaseOptions, options.writeBufferSize)
+        // NB: RocksDB's default of 2 (one memtable written, one flushing) stalls writes as
+        // soon as a snapshot's flush request meets a flush already running; 4 leaves room
+        // for both. Memtables allocate as they fill, so idle families cost little.
+        rocksdb_options_set_max_write_buffer_number(databaseOptions, 4)
         rocksdb_options_set_keep_log_file_num(databaseOptions, 4)
         if options.enableStatistics { rocksdb_options_enable_statistics(databaseOptions) }
         if !options.writeAheadLog { rocksdb_options_set_atomic_flush(databaseOptions, 1) }
@@ -338,6 +343,12 @@ public final class StateStore: @unchecked Sendable {
     /// - Throws: `.rocksdb`.
     public func startFlush() throws(StateStoreError) {
         try flush(wait: false)
+    }
+
+    /// Pauses or resumes every flush and compaction (for tests that need a flush that
+    /// cannot finish).
+    func setBackgroundWorkPaused(_ paused: Bool) {
+        herald_rocksdb_set_background_work_paused(db, paused ? 1 : 0)
     }
 
     /// Entries in the active memtables of every column family, not flushed yet: what a

@@ -22,8 +22,9 @@ public struct StateStoreOptions: Sendable, Hashable {
     /// flushed atomically across column families, so after a crash the store holds a
     /// consistent earlier state, and `write(_:sync: true)` flushes instead of syncing a log.
     public var writeAheadLog: Bool
-    /// Run RocksDB's flushes and compactions at the lowest CPU priority (nice 19), so
-    /// they use the time the foreground leaves idle instead of taking it from requests.
+    /// Run RocksDB's compactions at the lowest CPU priority (nice 19), so they use the
+    /// time the foreground leaves idle instead of taking it from requests. Flushes keep
+    /// their priority: writes wait for them when memtables fill.
     /// Process-wide and one-way: the threads belong to RocksDB's default environment,
     /// shared by every store in the process, and are never raised again.
     public var lowPriorityBackgroundWork: Bool

@@ -20,10 +20,17 @@ struct rocksdb_column_family_handle_t;
 /// families. This calls `DB::Flush(options, column_families)`, which picks them inside
 /// the write queue.
 ///
+/// Never waits for flushes already running before switching the memtables
+/// (`allow_write_stall`); with `wait` it then waits for this flush.
+///
 /// On failure `*errptr` receives a `malloc`ed message (like the C API's calls).
 void herald_rocksdb_flush_families(struct rocksdb_t *db,
                                    struct rocksdb_column_family_handle_t *const *families,
                                    size_t count, unsigned char wait, char **errptr);
+
+/// Pauses (non-zero) or resumes (zero) every flush and compaction: for tests that need
+/// a flush that cannot finish.
+void herald_rocksdb_set_background_work_paused(struct rocksdb_t *db, unsigned char paused);
 
 #ifdef __cplusplus
 }
