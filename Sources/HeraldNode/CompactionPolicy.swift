@@ -8,6 +8,9 @@ public final class CompactionPolicy: Sendable {
     private struct State {
         var bytesSince = 0
         var forced = false
+        /// Whether the next snapshot is this node's first since it started: it comes
+        /// `stagger` of an interval later.
+        var first = false
     }
 
     /// Applied entries between snapshots.
@@ -34,11 +37,19 @@ public final class CompactionPolicy: Sendable {
     ///   - bytes: applied entry bytes between snapshots.
     ///   - catchUpEntries: entries kept below each snapshot; by default 5 % of
     ///     `entries` (5,000 at the default 100,000, which is what etcd keeps).
-    public init(entries: Int, bytes: Int = 128 << 20, catchUpEntries: Int? = nil) {
+    ///   - stagger: the fraction of an interval (0 up to 1) by which this node's first
+    ///     snapshot after it starts comes later, so that members do not all snapshot at
+    ///     the same index (their flushes and checkpoints would come at the same moment);
+    ///     later snapshots follow their predecessor by one interval, so the offset stays.
+    public init(entries: Int, bytes: Int = 128 << 20, catchUpEntries: Int? = nil, stagger: Double = 0) {
         self.entries = entries
         self.bytes = bytes
         self.catchUpEntries = catchUpEntries ?? entries / 20
+        self.stagger = min(max(stagger, 0), 1)
     }
+
+    /// The fraction of an interval by which the first snapshot after a start comes later.
+    public let stagger: Double
 
     /// Counts entries about to be applied.
     func record(_ committed: [Entry]) {
@@ -50,7 +61,9 @@ public final class CompactionPolicy: Sendable {
     func isDue(applied: LogIndex, snapshotIndex: LogIndex) -> Bool {
         guard applied > snapshotIndex else { return false }
         return state.withLock { state in
-            state.forced || applied.rawValue - snapshotIndex.rawValue >= UInt64(entries) || state.bytesSince >= bytes
+            let scale = state.first ? 1 + stagger : 1
+            return state.forced || Double(applied.rawValue - snapshotIndex.rawValue) >= Double(entries) * scale
+                || Double(state.bytesSince) >= Double(bytes) * scale
         }
     }
 
@@ -92,5 +105,10 @@ public final class CompactionPolicy: Sendable {
     /// Starts counting again after a snapshot.
     func reset() {
         state.withLock { $0 = State() }
+    }
+
+    /// Starts counting for the first snapshot since the node (re)built its Raft state.
+    func restart() {
+        state.withLock { $0 = State(first: true) }
     }
 }

@@ -271,7 +271,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             try snapshots.finishInstall()
         }
         let recovered = try log.recover()
-        compaction.reset()
+        compaction.restart()
         var descriptor: [UInt8] = []
         if let metadata = recovered.snapshot {
             if let kept = try snapshots.descriptor(restoring: metadata) {

@@ -51,4 +51,23 @@ import Testing
         #expect(keep([follower(match: 280_000)], bytesPerEntry: 100) == 20_000)
         #expect(keep([follower(match: 280_000)], bytesPerEntry: 105) == 5_000)
     }
+
+    @Test func membersSnapshotAtStaggeredIndexes() {
+        let voters: Set<NodeID> = [NodeID(1), NodeID(2), NodeID(3)]
+        #expect(HeraldNodeRuntime.snapshotStagger(of: NodeID(1), among: voters) == 0)
+        #expect(HeraldNodeRuntime.snapshotStagger(of: NodeID(3), among: voters) == 2.0 / 3.0)
+        let staggered = CompactionPolicy(entries: 300, bytes: 1 << 20, stagger: 2.0 / 3.0)
+        staggered.restart()
+        // The first snapshot after a start waits ⅔ of an interval more...
+        #expect(!staggered.isDue(applied: LogIndex(499), snapshotIndex: .zero))
+        #expect(staggered.isDue(applied: LogIndex(500), snapshotIndex: .zero))
+        // ...and later ones follow their predecessor by one interval, keeping the offset.
+        staggered.reset()
+        #expect(!staggered.isDue(applied: LogIndex(799), snapshotIndex: LogIndex(500)))
+        #expect(staggered.isDue(applied: LogIndex(800), snapshotIndex: LogIndex(500)))
+        // The byte trigger is staggered the same way.
+        staggered.restart()
+        staggered.record([Entry(term: Term(1), index: LogIndex(1), data: Array(repeating: 0, count: (1 << 20) + 1))])
+        #expect(!staggered.isDue(applied: LogIndex(1), snapshotIndex: .zero))
+    }
 }
