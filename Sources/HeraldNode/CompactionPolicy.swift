@@ -3,7 +3,9 @@ import Synchronization
 
 /// When the Raft loop snapshots the state and compacts its log: after `entries`
 /// applied entries or `bytes` of applied entry data since the last snapshot, whichever
-/// comes first. Only the Raft loop uses it; the lock just makes it `Sendable`.
+/// comes first (the first snapshot after a start `stagger` of that later), and how much
+/// log the leader keeps below it. Only the Raft loop uses it; the lock just makes it
+/// `Sendable`.
 public final class CompactionPolicy: Sendable {
     private struct State {
         var bytesSince = 0
@@ -29,6 +31,8 @@ public final class CompactionPolicy: Sendable {
     public var laggingFollowerEntries: Int { 2 * entries }
     /// The most entry data kept below a snapshot for a lagging follower: `2 × bytes`.
     public var laggingFollowerBytes: Int { 2 * bytes }
+    /// The fraction of an interval by which the first snapshot after a start comes later.
+    public let stagger: Double
     private let state = Mutex(State())
 
     /// Creates a policy.
@@ -47,9 +51,6 @@ public final class CompactionPolicy: Sendable {
         self.catchUpEntries = catchUpEntries ?? entries / 20
         self.stagger = min(max(stagger, 0), 1)
     }
-
-    /// The fraction of an interval by which the first snapshot after a start comes later.
-    public let stagger: Double
 
     /// Counts entries about to be applied.
     func record(_ committed: [Entry]) {
