@@ -32,8 +32,13 @@ public final class QueueApplier: CommittedEntryApplier {
     /// The column families the queue needs. No RocksDB write-ahead log: every write is
     /// replayed from the Raft log after a crash, which is compacted only up to a
     /// snapshot, and a snapshot flushes the memtables first.
-    public static let storeOptions = StateStoreOptions(columnFamilies: Family.allCases.map(\.rawValue),
-                                                       blobFamilies: [Family.bodies.rawValue], writeAheadLog: false)
+    public static let storeOptions: StateStoreOptions = {
+        var options = StateStoreOptions(columnFamilies: Family.allCases.map(\.rawValue),
+                                        blobFamilies: [Family.bodies.rawValue], writeAheadLog: false)
+        options.insertHintPrefixLengths = [Family.queue.rawValue: QueueKey.partitionByteCount]
+        options.unfilteredFamilies = [Family.queue.rawValue, Family.bodies.rawValue]
+        return options
+    }()
 
     /// Opens the applier over `store`, reading the applied index and digest it holds.
     /// - Throws: when the stored digest cannot be read.

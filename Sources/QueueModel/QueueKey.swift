@@ -18,6 +18,9 @@ public struct QueueKey: Hashable, Comparable, Sendable {
 
     /// The encoded key length.
     public static let byteCount = 2 + 8 + 16 + 2
+    /// The length of the leading partition field: keys sharing it arrive mostly in
+    /// ready-time order.
+    public static let partitionByteCount = 2
 
     /// Creates a key.
     /// - Parameters:

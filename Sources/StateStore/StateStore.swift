@@ -83,16 +83,13 @@ public final class StateStore: @unchecked Sendable {
         for name in Self.existingFamilies(path: path, options: databaseOptions) + options.columnFamilies where !names.contains(name) {
             names.append(name)
         }
-        let familyOptions: [OpaquePointer] = names.map { name in
-            let copy = rocksdb_options_create_copy(databaseOptions)!
-            if options.blobFamilies.contains(name) {
-                rocksdb_options_set_enable_blob_files(copy, 1)
-                rocksdb_options_set_min_blob_size(copy, options.minBlobSize)
-                rocksdb_options_set_blob_file_size(copy, options.blobFileSize)
-                rocksdb_options_set_enable_blob_gc(copy, 1)
-                rocksdb_options_set_blob_compression_type(copy, Int32(rocksdb_lz4_compression))
-            }
-            return copy
+        var familyOptions: [OpaquePointer] = []
+        do {
+            for name in names { familyOptions.append(try Self.familyOptions(of: name, base: databaseOptions, options: options)) }
+        } catch {
+            familyOptions.forEach { rocksdb_options_destroy($0) }
+            rocksdb_options_destroy(databaseOptions)
+            throw error
         }
 
         let cNames = names.map { strdup($0)! }

@@ -15,6 +15,16 @@ public struct StateStoreOptions: Sendable, Hashable {
     public var blobFileSize: UInt64
     /// Memtable size per column family.
     public var writeBufferSize: Int
+    /// Column families whose keys start with a fixed-length group prefix under which new
+    /// keys mostly arrive in order (a queue index keyed by partition, then time), with
+    /// that prefix's length. The memtable keeps one insert position per prefix, so such a
+    /// key is placed next to the previous one of its group instead of searched for from
+    /// the top of the skip list (RocksDB `memtable_insert_with_hint_prefix_extractor`).
+    public var insertHintPrefixLengths: [String: Int] = [:]
+    /// Column families read only by scans or by keys known to exist: no Bloom filters in
+    /// their memtables and tables, which other families use to answer a point read that
+    /// misses. Building a filter hashes every key at each insert, flush and compaction.
+    public var unfilteredFamilies: Set<String> = []
     /// Collect RocksDB statistics (`StateStore.statistics()`); costs a little CPU.
     public var enableStatistics: Bool
     /// Write RocksDB's write-ahead log. Off for a store whose every write can be
