@@ -18,7 +18,7 @@ from .util import BenchError, log
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ALL_SYSTEMS = ["herald", "etcd", "nats"]
-ALL_PARTS = ["disk", "throughput", "latency", "sweep", "failover"]
+ALL_PARTS = ["disk", "throughput", "latency", "rounds", "sweep", "failover"]
 BUILD_LOCK = "/tmp/herald-swift-build.lock"
 
 
@@ -33,7 +33,8 @@ def parse_args(argv):
                     "(issue #6). Without options: the full profile (20-40 minutes), which also "
                     "rewrites the results section of docs/benchmarks.md and docs/benchmarks-latency.png.")
     p.add_argument("--quick", action="store_true",
-                   help="smoke profile: 1 KiB only, 3 s runs, 2 leader kills, no sweep (a couple of minutes)")
+                   help="smoke profile: 1 KiB only, 3 s runs, one alternated round, 2 leader kills, no sweep "
+                        "(a couple of minutes)")
     p.add_argument("--workdir", default="/tmp/herald-bench", help="data, logs and results.json (default %(default)s)")
     p.add_argument("--systems", default=",".join(ALL_SYSTEMS), help="subset of %(default)s")
     p.add_argument("--only", default=",".join(ALL_PARTS), help="parts to run, subset of %(default)s")
@@ -45,6 +46,9 @@ def parse_args(argv):
     p.add_argument("--warmup", type=float, help="seconds of closed-loop warm-up on each fresh cluster (default 3; quick 1)")
     p.add_argument("--loadgen-threads", type=int, default=1,
                    help="event-loop threads of the load generator (default %(default)s; the machine is shared with the servers)")
+    p.add_argument("--rounds", type=int,
+                   help="alternated closed-loop rounds at the sweep payload, each system once per round on a "
+                        "fresh cluster, for ratios that outside load shifts less (default 3; quick 1)")
     p.add_argument("--rates", default="1000,10000", help="fixed offered rates for the latency table (default %(default)s)")
     p.add_argument("--sweep-rates", default="1000,2000,5000,10000,20000,40000,80000,160000",
                    help="offered rates for the plot, in order (default %(default)s)")
@@ -87,6 +91,7 @@ def parse_args(argv):
     args.disk_seconds = args.disk_seconds or (1 if q else 5)
     args.rates = _csv(args.rates, float)
     args.sweep_rates = _csv(args.sweep_rates, float)
+    args.rounds = args.rounds if args.rounds is not None else (1 if q else 3)
     if q and "sweep" in args.only and "--only" not in " ".join(argv):
         args.only.remove("sweep")
     args.profile = "quick" if q else "full"
@@ -249,6 +254,23 @@ class Bench:
         prepare(cluster, self.loadgen)
         return cluster
 
+    def rounds(self):
+        """Closed-loop runs at the sweep payload, alternating the systems round by round,
+        each on a fresh cluster: a burst of outside load then hits one round of every
+        system rather than all runs of one."""
+        a = self.args
+        for number in range(1, a.rounds + 1):
+            for system in a.systems:
+                cluster = self.scenario(system, f"{system}-round-{number}")
+                try:
+                    self.warm(cluster, a.sweep_payload)
+                    run = self.measured_run(cluster, "round", a.sweep_payload, a.duration)
+                    run["round"] = number
+                    self.save()
+                finally:
+                    cluster.stop()
+                    remove_data(cluster, a)
+
     def system(self, system):
         a = self.args
         if "throughput" in a.only or "latency" in a.only:
@@ -382,7 +404,7 @@ def main(argv):
                      "loadgen_threads": args.loadgen_threads, "throughput_s": args.duration,
                      "latency_s": args.latency_duration, "warmup_s": args.warmup, "payloads": args.payloads,
                      "rates": args.rates, "sweep_rates": args.sweep_rates, "sweep_payload": args.sweep_payload,
-                     "sweep_s": args.sweep_duration, "kills": args.kills, "failover_rate": args.failover_rate},
+                     "sweep_s": args.sweep_duration, "rounds": args.rounds, "kills": args.kills, "failover_rate": args.failover_rate},
         "systems": args.systems, "parts": args.only,
         "runs": [], "failover": {}, "notes": [],
     }
@@ -400,6 +422,8 @@ def main(argv):
             bench.save()
         for system in args.systems:
             bench.system(system)
+        if "rounds" in args.only and args.rounds > 0:
+            bench.rounds()
         finish(bench, args, results)
         broken = problems(results)
         for problem in broken:

@@ -52,6 +52,51 @@ def _resource(run):
     return run["cpu_s"] / acked * 10000, run["write_bytes"] / acked
 
 
+def _median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _rounds_table(results, add):
+    """Alternated closed-loop rounds: each round's msg/s per system, Herald's ratio to
+    each peer within the round, and the medians."""
+    runs = _runs(results, "round")
+    if not runs:
+        return
+    systems = [name for name in results["systems"] if any(r["system"] == name for r in runs)]
+    peers = [name for name in systems if name != "herald"] if "herald" in systems else []
+    by_round = {}
+    for r in runs:
+        by_round.setdefault(r["round"], {})[r["system"]] = r["result"].get("throughput") or 0
+    s = results["settings"]
+    add(f"### Closed loop, alternated rounds ({_size(s['sweep_payload'])})")
+    add("")
+    add(f"The same closed loop ({s['connections']} × {s['inflight']} in flight, {s['throughput_s']:g} s), "
+        "with the systems alternated round by round, each on a fresh cluster after the warm-up. A burst "
+        "of outside load then hits one round of every system instead of every run of one, so the "
+        "median of the per-round ratios is the figure to compare.")
+    add("")
+    add("| round | " + " | ".join(f"{NAMES.get(n, n)} msg/s" for n in systems)
+        + "".join(f" | Herald ÷ {NAMES.get(p, p)}" for p in peers) + " |")
+    add("|---" + "|---:" * (len(systems) + len(peers)) + "|")
+    ratios = {p: [] for p in peers}
+    for number in sorted(by_round):
+        row = by_round[number]
+        cells = [_n(row.get(n)) for n in systems]
+        for p in peers:
+            if row.get("herald") and row.get(p):
+                ratios[p].append(row["herald"] / row[p])
+                cells.append(f"{row['herald'] / row[p]:.2f}×")
+            else:
+                cells.append("–")
+        add(f"| {number} | " + " | ".join(cells) + " |")
+    medians = [_n(_median([by_round[k][n] for k in by_round if by_round[k].get(n)])) for n in systems]
+    medians += [f"{_median(ratios[p]):.2f}×" if ratios[p] else "–" for p in peers]
+    add("| median | " + " | ".join(medians) + " |")
+    add("")
+
+
 def section(results, plot_rel=None, plot_note=None):
     """The Markdown text between the markers."""
     s = results["settings"]
@@ -145,6 +190,7 @@ def section(results, plot_rel=None, plot_note=None):
             + (" ² Herald with the same load spread over the members instead, each follower forwarding "
                "to the leader." if forwarded else ""))
         add("")
+    _rounds_table(results, add)
     lat = _runs(results, "latency")
     if lat:
         add("### Latency at fixed offered rates (open loop)")
@@ -238,8 +284,9 @@ def section(results, plot_rel=None, plot_note=None):
         add("")
     add("How to run it: `bench/run` is the full profile above (20–40 minutes; it rewrites this "
         "section and docs/benchmarks-latency.png). `bench/run --quick` is a smoke profile (1 KiB, "
-        "3 s runs, 2 leader kills, no sweep; a few minutes) that writes only to the work directory. "
-        "`--systems herald,etcd` and `--only throughput,latency,sweep,failover,disk` select parts, "
+        "3 s runs, one alternated round, 2 leader kills, no sweep; a few minutes) that writes only to "
+        "the work directory. `--systems herald,etcd` and `--only throughput,latency,rounds,sweep,failover,disk` "
+        "select parts, `--rounds N` sets the number of alternated rounds, "
         "`--workdir DIR` (default /tmp/herald-bench) holds data, logs, loadgen outputs, `results.json` "
         "and `results.md`; `bench/run --help` lists the rest. The servers are stopped at the end, "
         "on errors and on Ctrl-C. Missing etcd/NATS packages are installed with apt-get, missing "
