@@ -304,8 +304,8 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         // in a run. The log now keeps a tail in memory (not on disk: after a restart the
         // log starts at the snapshot again).
         let followers = core.peerProgress.filter { $0.key != core.id }.map(\.value)
-        let keep = compaction.entriesToKeep(below: metadata.index, logStart: core.firstIndex, followers: followers) { range in
-            core.entries(in: range).reduce(0) { $0 + $1.data.count }
+        let keep = compaction.entriesToKeep(below: metadata.index, logStart: core.firstIndex, followers: followers) {
+            core.dataBytes(in: $0)
         }
         core.compact(to: Snapshot(metadata: metadata, data: descriptor), keepingEntries: keep)
         // NB: not awaited: the loop goes on while the writer records the new start of the

@@ -16,11 +16,11 @@ public struct QueueKey: Hashable, Comparable, Sendable {
     /// The recipient's position in the message's envelope.
     public var recipientIndex: UInt16
 
-    /// The encoded key length.
-    public static let byteCount = 2 + 8 + 16 + 2
     /// The length of the leading partition field: keys sharing it arrive mostly in
     /// ready-time order.
-    public static let partitionByteCount = 2
+    public static let partitionByteCount = MemoryLayout<UInt16>.size
+    /// The encoded key length.
+    public static let byteCount = partitionByteCount + 8 + 16 + 2
 
     /// Creates a key.
     /// - Parameters:

@@ -347,6 +347,11 @@ public struct RaftCore: Sendable {
     /// - Returns: the entries held, in order.
     public func entries(in range: ClosedRange<LogIndex>) -> [Entry] { raftLog.entries(in: range) }
 
+    /// The data bytes of the entries in `range` still held by the core, clamped to the log.
+    /// - Parameter range: the indices wanted.
+    /// - Returns: the sum of their `data` lengths.
+    public func dataBytes(in range: ClosedRange<LogIndex>) -> Int { raftLog.dataBytes(in: range) }
+
     /// Terms and indexes at or above this are treated as garbage from a peer.
     static let absurd: UInt64 = 1 << 62
 

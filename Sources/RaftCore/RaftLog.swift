@@ -77,10 +77,19 @@ struct RaftLog: Sendable {
 
     /// Entries in `range`, clamped to what the log holds.
     func entries(in range: ClosedRange<LogIndex>) -> [Entry] {
+        Array(held(in: range))
+    }
+
+    /// The data bytes of the entries in `range`, clamped to what the log holds.
+    func dataBytes(in range: ClosedRange<LogIndex>) -> Int {
+        held(in: range).reduce(0) { $0 + $1.data.count }
+    }
+
+    private func held(in range: ClosedRange<LogIndex>) -> ArraySlice<Entry> {
         let lo = max(range.lowerBound, firstIndex)
         let hi = min(range.upperBound, lastIndex)
         guard lo <= hi else { return [] }
-        return Array(entries[offset(lo)...offset(hi)])
+        return entries[offset(lo)...offset(hi)]
     }
 
     /// The first index among `incoming` whose term differs from ours or that we do not

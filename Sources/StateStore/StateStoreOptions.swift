@@ -51,7 +51,7 @@ public struct StateStoreOptions: Sendable, Hashable {
     ///   - writeBufferSize: memtable size (default 64 MiB).
     ///   - enableStatistics: collect statistics (default off).
     ///   - writeAheadLog: keep RocksDB's write-ahead log (default on).
-    ///   - lowPriorityBackgroundWork: flush and compact at the lowest CPU priority
+    ///   - lowPriorityBackgroundWork: compact at the lowest CPU priority
     ///     (default on).
     public init(columnFamilies: [String] = ["bodies"], blobFamilies: Set<String> = ["bodies"],
                 minBlobSize: UInt64 = 256, blobFileSize: UInt64 = 256 << 20,

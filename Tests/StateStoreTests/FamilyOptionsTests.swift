@@ -83,7 +83,8 @@ private func expectContents(of store: StateStore, equal expected: [[UInt8]: [UIn
     #expect(try store.get([0, 8, 0, 1], in: "bodies") == nil, sourceLocation: sourceLocation)
 }
 
-/// The `[CFOptions "name"]` sections of a RocksDB OPTIONS file, as name → key → value.
+/// The `[CFOptions "name"]` and `[TableOptions/BlockBasedTable "name"]` sections of a
+/// RocksDB OPTIONS file, merged per family, as name → key → value.
 private func familySettings(in text: String) throws -> [String: [String: String]] {
     var settings: [String: [String: String]] = [:]
     var current: String?
