@@ -37,6 +37,10 @@ public final class QueueApplier: CommittedEntryApplier {
                                         blobFamilies: [Family.bodies.rawValue], writeAheadLog: false)
         options.insertHintPrefixLengths = [Family.queue.rawValue: QueueKey.partitionByteCount]
         options.unfilteredFamilies = [Family.queue.rawValue, Family.bodies.rawValue]
+        // NB: queue keys start with their partition, so every flush overlaps all of level
+        // 1 and each compaction rewrote all of it, 7 % of a node's CPU at saturation. At
+        // 16 files instead of 4: +7 % msg/s and -9 % CPU per message (45 s runs, 1 KiB).
+        options.level0CompactionTriggers = [Family.queue.rawValue: 16]
         return options
     }()
 

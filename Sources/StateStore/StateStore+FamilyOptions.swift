@@ -2,8 +2,8 @@ internal import CRocksDB
 
 extension StateStore {
     /// The RocksDB options of one column family: the database's, plus what
-    /// `StateStoreOptions` asks for this family (blob files, no Bloom filters, insert
-    /// hints). The caller owns the result and destroys it.
+    /// `StateStoreOptions` asks for this family (blob files, no Bloom filters, level-0
+    /// compaction trigger, insert hints). The caller owns the result and destroys it.
     /// - Throws: `.rocksdb` when RocksDB refuses a setting.
     static func familyOptions(of name: String, base: OpaquePointer,
                               options: StateStoreOptions) throws(StateStoreError) -> OpaquePointer {
@@ -21,6 +21,13 @@ extension StateStore {
             rocksdb_block_based_options_destroy(tablesWithoutFilter)
             rocksdb_options_set_memtable_prefix_bloom_size_ratio(family, 0)
             rocksdb_options_set_memtable_whole_key_filtering(family, 0)
+        }
+        if let trigger = options.level0CompactionTriggers[name] {
+            // NB: RocksDB's defaults are 4 / 20 / 36 files; the write limits keep that
+            // distance above the trigger, so gathering more files never stalls writes sooner.
+            rocksdb_options_set_level0_file_num_compaction_trigger(family, Int32(trigger))
+            rocksdb_options_set_level0_slowdown_writes_trigger(family, Int32(trigger + 16))
+            rocksdb_options_set_level0_stop_writes_trigger(family, Int32(trigger + 32))
         }
         guard let prefixLength = options.insertHintPrefixLengths[name] else { return family }
         // NB: RocksDB 7.x's C API has no setter for this option; its options-string

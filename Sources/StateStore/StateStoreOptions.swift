@@ -25,6 +25,13 @@ public struct StateStoreOptions: Sendable, Hashable {
     /// their memtables and tables, which other families use to answer a point read that
     /// misses. Building a filter hashes every key at each insert, flush and compaction.
     public var unfilteredFamilies: Set<String> = []
+    /// Column families whose every flushed file overlaps the whole key range (keys that
+    /// start with a hash partition, so each flush holds some of every partition), with
+    /// how many level-0 files to gather before compacting them into level 1. Each such
+    /// compaction rewrites all of level 1, so gathering more files rewrites it less
+    /// often; scans merge up to this many more files meanwhile. RocksDB's default is 4;
+    /// writes slow down and stop at proportionally more files than the trigger.
+    public var level0CompactionTriggers: [String: Int] = [:]
     /// Collect RocksDB statistics (`StateStore.statistics()`); costs a little CPU.
     public var enableStatistics: Bool
     /// Write RocksDB's write-ahead log. Off for a store whose every write can be

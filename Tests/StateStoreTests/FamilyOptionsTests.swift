@@ -9,6 +9,7 @@ struct FamilyOptionsTests {
         var options = StateStoreOptions(columnFamilies: testFamilies)
         options.insertHintPrefixLengths = ["queue": 2]
         options.unfilteredFamilies = ["queue", "bodies"]
+        options.level0CompactionTriggers = ["queue": 6]
         return options
     }()
 
@@ -60,7 +61,52 @@ struct FamilyOptionsTests {
         #expect(settings["suppression"]?["filter_policy"] == "bloomfilter")
         #expect(settings["suppression"]?["memtable_whole_key_filtering"] == "true")
         #expect(settings["bodies"]?["enable_blob_files"] == "true")
+        #expect(settings["queue"]?["level0_file_num_compaction_trigger"] == "6")
+        #expect(settings["queue"]?["level0_slowdown_writes_trigger"] == "22")
+        #expect(settings["queue"]?["level0_stop_writes_trigger"] == "38")
+        #expect(settings["suppression"]?["level0_file_num_compaction_trigger"] == "4")
     }
+
+    @Test("a family with a higher level-0 trigger keeps its flushed files until it is reached; the others compact at four")
+    func level0TriggerGathersFiles() throws {
+        let dir = TemporaryDirectory()
+        let store = try StateStore(path: dir.file("db"), options: Self.options)
+        // Every flush spans both families' whole key range, as hash-partitioned keys do.
+        func flushRound(_ round: Int) throws {
+            var batch = WriteBatch()
+            for partition in 0..<8 as Range<UInt8> {
+                let key: [UInt8] = [0, partition, 0, UInt8(round)]
+                batch.put([UInt8(round)], for: key, in: "queue")
+                batch.put([UInt8(round)], for: key, in: "suppression")
+            }
+            try store.apply(batch: batch, appliedIndex: LogIndex(UInt64(round)))
+            try store.flush()
+        }
+        for round in 1...5 { try flushRound(round) }
+        try waitForCompactions(in: store)
+        #expect(level0Files(of: "queue", in: store) == 5)
+        #expect((level0Files(of: "suppression", in: store) ?? .max) < 4)
+        try flushRound(6)
+        try waitForCompactions(in: store)
+        #expect(level0Files(of: "queue", in: store) == 0)
+        #expect(try store.scan(prefix: [], in: "queue").count == 8 * 6)
+    }
+}
+
+/// Files at level 0 of `family`, from RocksDB's property.
+private func level0Files(of family: String, in store: StateStore) -> Int? {
+    store.property("rocksdb.num-files-at-level0", family: family).flatMap { Int($0) }
+}
+
+/// Waits (10 s at most) until no compaction is running or due in any family.
+private func waitForCompactions(in store: StateStore, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let deadline = ContinuousClock.now + .seconds(10)
+    func settled() -> Bool {
+        store.property("rocksdb.num-running-compactions") == "0"
+            && testFamilies.allSatisfy { store.property("rocksdb.compaction-pending", family: $0) == "0" }
+    }
+    while !settled() && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    #expect(settled(), "compactions still running after 10 s", sourceLocation: sourceLocation)
 }
 
 /// Checks every stored `queue` key and its body against `expected`: a scan per group and
