@@ -30,7 +30,7 @@ public struct StateStoreOptions: Sendable, Hashable {
     /// how many level-0 files to gather before compacting them into level 1. Each such
     /// compaction rewrites all of level 1, so gathering more files rewrites it less
     /// often; scans merge up to this many more files meanwhile. RocksDB's default is 4;
-    /// writes slow down and stop at proportionally more files than the trigger.
+    /// writes slow down 16 files and stop 32 files above the trigger (20 and 36 for 4).
     public var level0CompactionTriggers: [String: Int] = [:]
     /// Collect RocksDB statistics (`StateStore.statistics()`); costs a little CPU.
     public var enableStatistics: Bool
