@@ -83,11 +83,11 @@ struct FamilyOptionsTests {
             try store.flush()
         }
         for round in 1...5 { try flushRound(round) }
-        try waitForCompactions(in: store)
+        waitForCompactions(in: store)
         #expect(level0Files(of: "queue", in: store) == 5)
         #expect((level0Files(of: "suppression", in: store) ?? .max) < 4)
         try flushRound(6)
-        try waitForCompactions(in: store)
+        waitForCompactions(in: store)
         #expect(level0Files(of: "queue", in: store) == 0)
         #expect(try store.scan(prefix: [], in: "queue").count == 8 * 6)
     }
@@ -99,7 +99,7 @@ private func level0Files(of family: String, in store: StateStore) -> Int? {
 }
 
 /// Waits (10 s at most) until no compaction is running or due in any family.
-private func waitForCompactions(in store: StateStore, sourceLocation: SourceLocation = #_sourceLocation) throws {
+private func waitForCompactions(in store: StateStore, sourceLocation: SourceLocation = #_sourceLocation) {
     let deadline = ContinuousClock.now + .seconds(10)
     func settled() -> Bool {
         store.property("rocksdb.num-running-compactions") == "0"
