@@ -216,7 +216,7 @@ class Bench:
             json.dump(self.results, f, indent=1)
         os.replace(tmp, self.results_path)
 
-    def measured_run(self, cluster, kind, payload, duration, rate=None, client_args=None):
+    def measured_run(self, cluster, kind, payload, duration, rate=None, client_args=None, labels=None):
         a = self.args
         tag = f"{cluster.name}-{kind}-{payload}" + (f"-{rate:g}" if rate else "")
         before = osstats.snapshot(cluster.server_pids())
@@ -235,7 +235,7 @@ class Bench:
         if result.get("exit_code"):
             self.results["notes"].append(f"{tag}: loadgen exited {result['exit_code']}")
         run = {"system": cluster.name, "kind": kind, "payload": payload, "rate": rate, "result": result,
-               "cpu_s": cpu, "write_bytes": written, "wall_s": wall}
+               "cpu_s": cpu, "write_bytes": written, "wall_s": wall, **(labels or {})}
         self.results["runs"].append(run)
         self.save()
         return run
@@ -264,9 +264,7 @@ class Bench:
                 cluster = self.scenario(system, f"{system}-round-{number}")
                 try:
                     self.warm(cluster, a.sweep_payload)
-                    run = self.measured_run(cluster, "round", a.sweep_payload, a.duration)
-                    run["round"] = number
-                    self.save()
+                    self.measured_run(cluster, "round", a.sweep_payload, a.duration, labels={"round": number})
                 finally:
                     cluster.stop()
                     remove_data(cluster, a)

@@ -1,5 +1,6 @@
 """results.json -> the Markdown section of docs/benchmarks.md."""
 import os
+import statistics
 from .herald import example_raft_timings
 
 BEGIN = "<!-- cluster-bench:begin -->"
@@ -52,12 +53,6 @@ def _resource(run):
     return run["cpu_s"] / acked * 10000, run["write_bytes"] / acked
 
 
-def _median(values):
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def _rounds_table(results, add):
     """Alternated closed-loop rounds: each round's msg/s per system, Herald's ratio to
     each peer within the round, and the medians."""
@@ -91,8 +86,8 @@ def _rounds_table(results, add):
             else:
                 cells.append("–")
         add(f"| {number} | " + " | ".join(cells) + " |")
-    medians = [_n(_median([by_round[k][n] for k in by_round if by_round[k].get(n)])) for n in systems]
-    medians += [f"{_median(ratios[p]):.2f}×" if ratios[p] else "–" for p in peers]
+    medians = [_n(statistics.median([by_round[k][n] for k in by_round if by_round[k].get(n)])) for n in systems]
+    medians += [f"{statistics.median(ratios[p]):.2f}×" if ratios[p] else "–" for p in peers]
     add("| median | " + " | ".join(medians) + " |")
     add("")
 
