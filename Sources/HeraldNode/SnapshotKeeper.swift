@@ -21,6 +21,9 @@ final class SnapshotKeeper: Sendable {
     let servingLease: Duration
     /// When each snapshot (by directory name) last served a part.
     private let lastServed = Mutex<[String: ContinuousClock.Instant]>([:])
+    /// Checksums of the table and blob files earlier seals read: each seal reads only
+    /// the files flushed or compacted since the one before.
+    let checksums = FileChecksumCache()
 
     /// Opens (creating if needed) the directory and deletes unfinished checkpoints.
     /// - Throws: when the directory cannot be created or listed.
@@ -69,7 +72,7 @@ final class SnapshotKeeper: Sendable {
     /// snapshots beyond `keep`.
     /// - Returns: the sealed snapshot.
     func seal(_ partial: String, metadata: SnapshotMetadata) throws -> StoredSnapshot {
-        _ = try StoredSnapshot.seal(partial, metadata: metadata)
+        _ = try StoredSnapshot.seal(partial, metadata: metadata, checksums: checksums)
         let final = path(index: metadata.index, term: metadata.term)
         try? FileManager.default.removeItem(atPath: final)
         try FileManager.default.moveItem(atPath: partial, toPath: final)

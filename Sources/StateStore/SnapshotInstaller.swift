@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 internal import Glibc
 import RaftCore
@@ -130,8 +131,9 @@ public final class SnapshotInstaller {
         descriptors.removeAll()
         var total: UInt32 = 0
         for file in manifest.files {
-            let (size, crc) = try StoredSnapshot.checksum(staging + "/" + file.path, runningTotal: &total)
+            let (size, crc) = try StoredSnapshot.checksum(staging + "/" + file.path)
             guard size == file.size, crc == file.crc32c else { throw .invalidSnapshot("\(file.path): checksum mismatch after writing") }
+            total = CRC32C.combine(total, crc, length: size)
         }
         guard total == manifest.totalChecksum else { throw .invalidSnapshot("whole-snapshot checksum mismatch") }
         try DurableFiles.replace(staging + "/" + StoredSnapshot.manifestName, with: manifest.encoded())

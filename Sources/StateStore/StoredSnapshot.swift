@@ -59,21 +59,38 @@ public struct StoredSnapshot: Sendable {
     }
 
     /// The second half of `create`: checksums every file of a checkpoint and writes the
-    /// manifest. Reads the whole checkpoint, so callers run it off the apply loop; the
+    /// manifest. Reads the checkpoint's files, so callers run it off the apply loop; the
     /// checkpoint's files never change once written.
     /// - Parameters:
     ///   - directory: a directory written by `checkpoint`.
     ///   - metadata: the metadata it was taken with.
+    ///   - checksums: checksums of table and blob files from earlier seals of the same
+    ///     store; those files are not read again. `nil` reads every file.
     /// - Returns: the sealed snapshot.
     /// - Throws: `.io` if reading or writing fails (the directory is then deleted).
-    public static func seal(_ directory: String, metadata: SnapshotMetadata) throws(StateStoreError) -> StoredSnapshot {
+    public static func seal(_ directory: String, metadata: SnapshotMetadata,
+                            checksums: FileChecksumCache? = nil) throws(StateStoreError) -> StoredSnapshot {
         do {
             var files: [SnapshotManifest.File] = []
             var total: UInt32 = 0
+            var seen: [FileChecksumCache.Identity: UInt32] = [:]
+            var computed = 0
             for path in try DurableFiles.files(under: directory) where path != manifestName {
-                let (size, crc) = try checksum(directory + "/" + path, runningTotal: &total)
+                let full = directory + "/" + path
+                let identity = checksums != nil && FileChecksumCache.isImmutable(path)
+                    ? FileChecksumCache.identity(of: full) : nil
+                let size: UInt64, crc: UInt32
+                if let identity, let known = checksums?.checksum(of: identity) {
+                    (size, crc) = (UInt64(identity.size), known)
+                } else {
+                    (size, crc) = try checksum(full)
+                    if identity != nil { computed += 1 }
+                }
+                if let identity { seen[identity] = crc }
+                total = CRC32C.combine(total, crc, length: size)
                 files.append(SnapshotManifest.File(path: path, size: size, crc32c: crc))
             }
+            checksums?.keepOnly(seen, computed: computed)
             let manifest = SnapshotManifest(metadata: metadata, files: files, totalChecksum: total)
             try DurableFiles.replace(directory + "/" + manifestName, with: manifest.encoded())
             return StoredSnapshot(directory: directory, manifest: manifest)
@@ -106,8 +123,8 @@ public struct StoredSnapshot: Sendable {
         SnapshotChunkReader(snapshot: self, chunkBytes: chunkBytes)
     }
 
-    /// Size and CRC-32C of a file, also folding its bytes into `runningTotal`.
-    static func checksum(_ path: String, runningTotal: inout UInt32) throws(StateStoreError) -> (UInt64, UInt32) {
+    /// Size and CRC-32C of a file.
+    static func checksum(_ path: String) throws(StateStoreError) -> (UInt64, UInt32) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw DurableFiles.fail("open", path) }
         defer { close(fd) }
@@ -122,9 +139,7 @@ public struct StoredSnapshot: Sendable {
             }
             if n == 0 { break }
             buffer.withUnsafeBytes { raw in
-                let slice = UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                crc = CRC32C.update(crc, with: slice)
-                runningTotal = CRC32C.update(runningTotal, with: slice)
+                crc = CRC32C.update(crc, with: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
             }
             size += UInt64(n)
         }

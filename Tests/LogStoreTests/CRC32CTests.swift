@@ -42,6 +42,31 @@ struct CRC32CTests {
         print("CRC-32C uses the CPU instruction: \(CRC32C.usesHardware)")
     }
 
+    @Test("combine gives the checksum of two strings joined, for every split and for long tails")
+    func combineJoinsChecksums() {
+        var generator = SeededGenerator(seed: 13)
+        let data = (0..<700).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for split in Array(stride(from: 0, through: data.count, by: 11)) + [data.count] {
+            let head = Array(data[..<split]), tail = Array(data[split...])
+            let joined = CRC32C.combine(CRC32C.checksum(head), CRC32C.checksum(tail), length: UInt64(tail.count))
+            #expect(joined == CRC32C.checksum(data), "split at \(split)")
+        }
+        // A tail of several MiB sets high bits of the length.
+        let long = (0..<(3 << 20) + 5).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+        let prefix = Array(data[..<100])
+        #expect(CRC32C.combine(CRC32C.checksum(prefix), CRC32C.checksum(long), length: UInt64(long.count))
+                == CRC32C.checksum(prefix + long))
+        // Folding many pieces left to right, as a snapshot's total is folded from its files.
+        var folded: UInt32 = 0
+        var start = 0
+        for size in [0, 1, 7, 64, 0, 300, 328] {
+            let piece = Array(data[start..<start + size])
+            folded = CRC32C.combine(folded, CRC32C.checksum(piece), length: UInt64(size))
+            start += size
+        }
+        #expect(folded == CRC32C.checksum(data))
+    }
+
     @Test("update continues a running checksum")
     func incremental() {
         let data = Array("The quick brown fox jumps over the lazy dog".utf8)
