@@ -68,7 +68,7 @@ final class LogWriter: @unchecked Sendable {
     }
 
     func start() {
-        startDetachedThread { self.run() }
+        startDetachedThread(name: "herald-log") { self.run() }
     }
 
     private func run() {

@@ -74,17 +74,38 @@ final class WorkQueue<Item: Sendable>: @unchecked Sendable {
 
 /// Starts a detached OS thread running `body`. Used for the log writer, whose
 /// `pwrite`/`fdatasync` calls must never block Swift's cooperative thread pool.
-func startDetachedThread(_ body: @escaping @Sendable () -> Void) {
+/// - Parameters:
+///   - name: the thread's name as `top -H` and `perf` show it (at most 15 bytes are kept).
+///   - body: what the thread runs.
+func startDetachedThread(name: String, _ body: @escaping @Sendable () -> Void) {
     final class Box {
+        let name: String
         let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        init(_ name: String, _ body: @escaping @Sendable () -> Void) {
+            self.name = name
+            self.body = body
+        }
     }
-    let context = Unmanaged.passRetained(Box(body)).toOpaque()
+    let context = Unmanaged.passRetained(Box(name, body)).toOpaque()
     var thread = pthread_t()
     let status = pthread_create(&thread, nil, { context in
-        Unmanaged<Box>.fromOpaque(context!).takeRetainedValue().body()
+        let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+        nameCurrentThread(box.name)
+        box.body()
         return nil
     }, context)
     precondition(status == 0, "pthread_create failed: \(status)")
     pthread_detach(thread)
+}
+
+/// Names the calling thread (at most 15 bytes are kept), through procfs: glibc's
+/// `pthread_setname_np` is not visible to Swift. Best effort: a failure leaves the name.
+/// NB: without a name the thread inherits its creator's, often a Dispatch worker's
+/// ("oot.default-qos"), and cannot be told apart from the Swift pool in `top -H` or perf.
+private func nameCurrentThread(_ name: String) {
+    let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    let bytes = Array(name.utf8.prefix(15))
+    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
 }

@@ -26,6 +26,19 @@ struct LogStoreTests {
         #expect(try reopened.term(at: LogIndex(100)) == Term(1))
     }
 
+    @Test("the writer thread is named herald-log, so top -H and perf can tell it apart")
+    func writerThreadIsNamed() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LogStore(directory: dir.path)
+        // The writer names itself before it takes its first write, so once an append is
+        // durable the name is set.
+        try await store.append(makeEntries(1...1, size: 10))
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+        #expect(names.contains { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "herald-log" })
+        await store.close()
+    }
+
     @Test("large compressible payloads are stored LZ4-compressed and read back intact")
     func compression() async throws {
         let dir = TemporaryDirectory()
