@@ -1,6 +1,7 @@
 """bench/run: the command line, the profiles and the order of the scenarios."""
 import argparse
 import datetime
+import importlib
 import json
 import os
 import shlex
@@ -129,6 +130,27 @@ def ensure_packages(args):
         raise BenchError(f"apt-get install {' '.join(want)} failed:\n{r.stderr[-1500:]}")
 
 
+def ensure_plotting(args):
+    """matplotlib for the latency plot of the sweep: Debian's python3-matplotlib for
+    Debian's own Python, pip (PyPI) for any other interpreter (pyenv, a venv)."""
+    if "sweep" not in args.only or plot.available():
+        return
+    if args.no_install:
+        log("matplotlib is missing (and --no-install given): the plot will be skipped")
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if sys.prefix == "/usr":
+        prefix = [] if os.geteuid() == 0 else ["sudo"]
+        argv = prefix + ["apt-get", "install", "-y", "python3-matplotlib"]
+    else:
+        argv = [sys.executable, "-m", "pip", "install", "--quiet", "matplotlib"]
+    log(f"installing matplotlib for the plot: {' '.join(argv)}")
+    r = subprocess.run(argv, env=env, capture_output=True, text=True)
+    importlib.invalidate_caches()
+    if r.returncode != 0 or not plot.available():
+        log(f"could not install matplotlib (the plot will be skipped): {(r.stderr or r.stdout)[-500:]}")
+
+
 def ensure_binaries(args):
     needed = [args.loadgen_bin] if set(args.only) - {"disk"} else []
     if "herald" in args.systems and needed:
@@ -220,6 +242,8 @@ class Bench:
         a = self.args
         tag = f"{cluster.name}-{kind}-{payload}" + (f"-{rate:g}" if rate else "")
         before = osstats.snapshot(cluster.server_pids())
+        machine_before, loadgen_before = osstats.machine_cpu(), osstats.children_cpu()
+        kernel_before = osstats.kernel_threads_cpu()
         start = time.monotonic()
         extra = cluster.client_args if client_args is None else client_args
         result = self.loadgen.run(tag, system=cluster.name, endpoints=cluster.endpoints, payload=payload,
@@ -227,7 +251,15 @@ class Bench:
                                   extra=extra)
         wall = time.monotonic() - start
         after = osstats.snapshot(cluster.server_pids())
+        machine_after, loadgen_after = osstats.machine_cpu(), osstats.children_cpu()
+        kernel_cpu = osstats.kernel_threads_cpu() - kernel_before
         cpu, written = osstats.delta(before, after)
+        # What else ran: the machine's busy time minus the servers', the load generator's
+        # and the kernel threads' (writeback of the servers' files). Load average would
+        # count the benchmark's own threads.
+        loadgen_cpu = loadgen_after - loadgen_before
+        others_cpu = max(0.0, machine_after[0] - machine_before[0] - cpu - loadgen_cpu - kernel_cpu)
+        steal = machine_after[1] - machine_before[1]
         lat = result.get("latency_us") or {}
         log(f"{tag}: {result.get('throughput', 0):,.0f} msg/s, acked {result.get('acked')}, errors "
             f"{result.get('errors')}, p50 {lat.get('p50', 0) / 1000:.2f} ms, p99 {lat.get('p99', 0) / 1000:.2f} ms, "
@@ -235,7 +267,8 @@ class Bench:
         if result.get("exit_code"):
             self.results["notes"].append(f"{tag}: loadgen exited {result['exit_code']}")
         run = {"system": cluster.name, "kind": kind, "payload": payload, "rate": rate, "result": result,
-               "cpu_s": cpu, "write_bytes": written, "wall_s": wall, **(labels or {})}
+               "cpu_s": cpu, "write_bytes": written, "wall_s": wall, "loadgen_cpu_s": loadgen_cpu,
+               "others_cpu_s": others_cpu, "steal_s": steal, **(labels or {})}
         self.results["runs"].append(run)
         self.save()
         return run
@@ -377,6 +410,7 @@ def report_only(args):
     args.profile = results["profile"]
     args.systems = results["systems"]
     args.only = results["parts"]
+    ensure_plotting(args)
     finish(None, args, results, fresh=False)
     return 0
 
@@ -410,6 +444,7 @@ def main(argv):
     bench.t0 = time.monotonic()
     try:
         ensure_packages(args)
+        ensure_plotting(args)
         ensure_binaries(args)
         results["versions"] = versions(args)
         if "disk" in args.only:

@@ -2,6 +2,7 @@
 import os
 import platform
 import re
+import resource
 import subprocess
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -60,6 +61,40 @@ def delta(before, after):
         cpu += c - c0
         written += w - w0
     return cpu, written
+
+
+def machine_cpu():
+    """(busy, steal) CPU seconds of the whole machine since boot, from /proc/stat: busy is
+    user+nice+system+irq+softirq (not idle, iowait or steal); steal is time the
+    hypervisor gave this machine's CPUs to other guests."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq) / CLOCK_TICKS, steal / CLOCK_TICKS
+
+
+def kernel_threads_cpu():
+    """CPU seconds of the kernel's own threads (kthreadd and its children: writeback,
+    block I/O, softirq workers): work the servers cause, not another tenant's."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        if entry == "2" or fields[1] == "2":
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def children_cpu():
+    """CPU seconds of this process's terminated, reaped children (the load generator runs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def loadavg():

@@ -92,6 +92,28 @@ def _rounds_table(results, add):
     add("")
 
 
+def outside_load(results, nproc):
+    """How busy the machine was with other work during the measured runs: CPU time of
+    processes other than the servers, the load generator and the kernel's threads, and
+    time stolen by the hypervisor, as shares of the machine's CPU capacity over each
+    run; medians and maxima over the runs."""
+    shares = [(r["others_cpu_s"] / (nproc * r["wall_s"]), r["steal_s"] / (nproc * r["wall_s"]))
+              for r in results["runs"] if "others_cpu_s" in r and r.get("wall_s")]
+    if not shares:
+        return "Other work on the machine: not measured in this run (its results predate that measurement)."
+    others = sorted(x[0] for x in shares)
+    steal = sorted(x[1] for x in shares)
+    text = (f"Other work on the machine during the measured runs (CPU time of processes other than the "
+            f"servers, the load generator and kernel threads, as a share of the {nproc} CPUs): median "
+            f"{100 * others[len(others) // 2]:.0f} %, at most {100 * others[-1]:.0f} %; time stolen by the "
+            f"hypervisor: median {100 * steal[len(steal) // 2]:.0f} %, at most {100 * steal[-1]:.0f} %.")
+    if others[len(others) // 2] > 0.15 or steal[len(steal) // 2] > 0.05:
+        text += (" **The machine was busy during this run**: other work took CPU from the servers and the "
+                 "load generator, so absolute figures are pessimistic and noisy; rerun `bench/run` on a "
+                 "quiet machine before quoting them.")
+    return text
+
+
 def section(results, plot_rel=None, plot_note=None):
     """The Markdown text between the markers."""
     s = results["settings"]
@@ -132,18 +154,8 @@ def section(results, plot_rel=None, plot_note=None):
         "snapshot-count 100,000) except the backend quota, raised from 2 GB to 8 GiB so that the 10 KiB "
         "runs (one new key per message) do not fill it; NATS a file-backed stream with 3 replicas, "
         "default limits.")
-    loads = []
-    for key in ("loadavg_start", "loadavg_end"):
-        try:
-            loads += [float(x) for x in str(results.get(key, "")).split()]
-        except ValueError:
-            pass
-    if loads and max(loads) > (m.get("nproc") or 1):
-        add("")
-        add(f"**The machine was busy during this run**: the load average reached {max(loads):.1f} on "
-            f"{m['nproc']} CPUs, so other processes competed with the servers and the load generator. "
-            "Absolute figures are pessimistic and noisy; rerun `bench/run` on a quiet machine before "
-            "quoting them.")
+    add("")
+    add(outside_load(results, m.get("nproc") or 1))
     add("")
     add("Durability of an acknowledgement:")
     add("")
