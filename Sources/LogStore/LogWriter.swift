@@ -15,7 +15,10 @@ import Synchronization
 /// be durable before it submits the next, so nothing overlapped, and the hand-over cost a
 /// thread wake-up per round on every node. On one thread: at 10k msg/s offered (1 KiB,
 /// three alternated 15 s runs) 1.33 -> 1.27 CPU s per 10k messages, p99 24 -> 18 ms; the
-/// same throughput at saturation.
+/// same throughput at saturation. The cost: with very many concurrent writers the two
+/// threads did pipeline (StorageBench, 64 writers x 16 entries in flight: 1.02-1.06M
+/// records/s on two threads, 0.73-0.78M on one; at 1 to 16 writers one thread is as
+/// fast or faster). Bring the syncer back if the log ever gets such writers.
 ///
 /// Ordering within a round: a sealed segment is synced before the next one is created,
 /// and a suffix cut is synced before new records overwrite it.

@@ -19,7 +19,7 @@ struct BenchRow {
 
 extension [BenchRow] {
     func markdown(title: String, physicalLimit: Double) -> String {
-        var text = "## \(title)\n\n| configuration | records/s | MB/s | fsyncs/s | records/fsync | % of best serial raw MB/s | % of adjacent raw (4 MiB/fsync) | syncer in fdatasync / writer idle |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        var text = "## \(title)\n\n| configuration | records/s | MB/s | fsyncs/s | records/fsync | % of best serial raw MB/s | % of adjacent raw (4 MiB/fsync) | log thread in fdatasync / idle |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"
         for row in self {
             let perSync = row.syncs > 0 ? Double(row.records) / Double(row.syncs) : 0
             text += "| \(row.label) | \(format(row.recordsPerSecond, 0)) | \(format(row.megabytesPerSecond, 1)) | \(format(row.syncsPerSecond, 0)) | \(format(perSync, 1)) | \(format(100 * row.megabytesPerSecond / physicalLimit, 0))% | \(row.adjacentRaw.map { format(100 * row.megabytesPerSecond / $0, 0) + "% of " + format($0, 0) } ?? "-") | \(row.syncBusy.map { format(100 * $0, 0) + "%" } ?? "~100%") / \(row.writerIdle.map { format(100 * $0, 0) + "%" } ?? "-") |\n"
