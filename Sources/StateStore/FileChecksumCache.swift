@@ -51,6 +51,7 @@ public final class FileChecksumCache: Sendable {
                         modifiedSeconds: info.st_mtim.tv_sec, modifiedNanoseconds: info.st_mtim.tv_nsec)
     }
 
+    /// The remembered checksum of the file with `identity`, if an earlier seal read it.
     func checksum(of identity: Identity) -> UInt32? {
         state.withLock { state in
             guard let crc = state.known[identity] else { return nil }

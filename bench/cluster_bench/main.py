@@ -242,8 +242,7 @@ class Bench:
         a = self.args
         tag = f"{cluster.name}-{kind}-{payload}" + (f"-{rate:g}" if rate else "")
         before = osstats.snapshot(cluster.server_pids())
-        machine_before, loadgen_before = osstats.machine_cpu(), osstats.children_cpu()
-        kernel_before = osstats.kernel_threads_cpu()
+        outside_before = osstats.outside_snapshot()
         start = time.monotonic()
         extra = cluster.client_args if client_args is None else client_args
         result = self.loadgen.run(tag, system=cluster.name, endpoints=cluster.endpoints, payload=payload,
@@ -251,15 +250,8 @@ class Bench:
                                   extra=extra)
         wall = time.monotonic() - start
         after = osstats.snapshot(cluster.server_pids())
-        machine_after, loadgen_after = osstats.machine_cpu(), osstats.children_cpu()
-        kernel_cpu = osstats.kernel_threads_cpu() - kernel_before
         cpu, written = osstats.delta(before, after)
-        # What else ran: the machine's busy time minus the servers', the load generator's
-        # and the kernel threads' (writeback of the servers' files). Load average would
-        # count the benchmark's own threads.
-        loadgen_cpu = loadgen_after - loadgen_before
-        others_cpu = max(0.0, machine_after[0] - machine_before[0] - cpu - loadgen_cpu - kernel_cpu)
-        steal = machine_after[1] - machine_before[1]
+        loadgen_cpu, others_cpu, steal = osstats.outside_delta(outside_before, osstats.outside_snapshot(), cpu)
         lat = result.get("latency_us") or {}
         log(f"{tag}: {result.get('throughput', 0):,.0f} msg/s, acked {result.get('acked')}, errors "
             f"{result.get('errors')}, p50 {lat.get('p50', 0) / 1000:.2f} ms, p99 {lat.get('p99', 0) / 1000:.2f} ms, "

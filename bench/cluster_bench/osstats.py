@@ -20,12 +20,21 @@ def _descendants(pid):
     return result
 
 
-def cpu_seconds(pid):
-    """utime + stime of one process, in seconds (fields 14 and 15 of /proc/pid/stat)."""
+def _stat_fields(pid):
+    """The fields of /proc/pid/stat after the command name (field 3 onwards)."""
     with open(f"/proc/{pid}/stat") as f:
         text = f.read()
-    fields = text[text.rindex(")") + 2:].split()  # the command name may contain spaces
+    return text[text.rindex(")") + 2:].split()  # the command name may contain spaces
+
+
+def _cpu_of(fields):
+    """utime + stime in seconds (fields 14 and 15 of /proc/pid/stat)."""
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def cpu_seconds(pid):
+    """utime + stime of one process, in seconds."""
+    return _cpu_of(_stat_fields(pid))
 
 
 def write_bytes(pid):
@@ -63,7 +72,7 @@ def delta(before, after):
     return cpu, written
 
 
-def machine_cpu():
+def _machine_cpu():
     """(busy, steal) CPU seconds of the whole machine since boot, from /proc/stat: busy is
     user+nice+system+irq+softirq (not idle, iowait or steal); steal is time the
     hypervisor gave this machine's CPUs to other guests."""
@@ -73,28 +82,43 @@ def machine_cpu():
     return (user + nice + system + irq + softirq) / CLOCK_TICKS, steal / CLOCK_TICKS
 
 
-def kernel_threads_cpu():
+def _kernel_threads_cpu():
     """CPU seconds of the kernel's own threads (kthreadd and its children: writeback,
     block I/O, softirq workers): work the servers cause, not another tenant's."""
-    total = 0
+    total = 0.0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                text = f.read()
+            fields = _stat_fields(entry)
         except OSError:
             continue
-        fields = text[text.rindex(")") + 2:].split()
         if entry == "2" or fields[1] == "2":
-            total += int(fields[11]) + int(fields[12])
-    return total / CLOCK_TICKS
+            total += _cpu_of(fields)
+    return total
 
 
-def children_cpu():
+def _children_cpu():
     """CPU seconds of this process's terminated, reaped children (the load generator runs)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def outside_snapshot():
+    """The counters `outside_delta` compares: (machine busy, steal, reaped children's CPU,
+    kernel threads' CPU), in seconds."""
+    busy, steal = _machine_cpu()
+    return busy, steal, _children_cpu(), _kernel_threads_cpu()
+
+
+def outside_delta(before, after, servers_cpu):
+    """What ran besides the servers between two `outside_snapshot`s: (load generator CPU,
+    other processes' CPU, hypervisor steal), in seconds. Other processes' CPU is the
+    machine's busy time minus the servers', the load generator's and the kernel
+    threads' (writeback of the servers' files); load average would count the
+    benchmark's own threads."""
+    busy, steal, children, kernel = (a - b for a, b in zip(after, before))
+    return children, max(0.0, busy - servers_cpu - children - kernel), steal
 
 
 def loadavg():

@@ -101,13 +101,13 @@ def outside_load(results, nproc):
               for r in results["runs"] if "others_cpu_s" in r and r.get("wall_s")]
     if not shares:
         return "Other work on the machine: not measured in this run (its results predate that measurement)."
-    others = sorted(x[0] for x in shares)
-    steal = sorted(x[1] for x in shares)
+    others = statistics.median(x[0] for x in shares)
+    steal = statistics.median(x[1] for x in shares)
     text = (f"Other work on the machine during the measured runs (CPU time of processes other than the "
             f"servers, the load generator and kernel threads, as a share of the {nproc} CPUs): median "
-            f"{100 * others[len(others) // 2]:.0f} %, at most {100 * others[-1]:.0f} %; time stolen by the "
-            f"hypervisor: median {100 * steal[len(steal) // 2]:.0f} %, at most {100 * steal[-1]:.0f} %.")
-    if others[len(others) // 2] > 0.15 or steal[len(steal) // 2] > 0.05:
+            f"{100 * others:.0f} %, at most {100 * max(x[0] for x in shares):.0f} %; time stolen by the "
+            f"hypervisor: median {100 * steal:.0f} %, at most {100 * max(x[1] for x in shares):.0f} %.")
+    if others > 0.15 or steal > 0.05:
         text += (" **The machine was busy during this run**: other work took CPU from the servers and the "
                  "load generator, so absolute figures are pessimistic and noisy; rerun `bench/run` on a "
                  "quiet machine before quoting them.")
