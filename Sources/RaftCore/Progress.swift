@@ -24,7 +24,7 @@ struct Progress: Sendable {
     /// Heartbeat answers in a row that arrived while entries (or a snapshot chunk) were
     /// in flight and nothing was acknowledged: the stream probably lost messages.
     var stalledHeartbeats = 0
-    /// The commit index last sent in an AppendEntries.
+    /// The highest commit index the follower has been sent, in an append or a heartbeat.
     var sentCommit: LogIndex = .zero
     /// snapshot: the index of the snapshot being sent.
     var pendingSnapshot: LogIndex = .zero

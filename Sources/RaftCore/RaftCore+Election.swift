@@ -271,6 +271,8 @@ extension RaftCore {
         if heartbeatElapsed >= config.heartbeatTicks {
             heartbeatElapsed = 0
             broadcastHeartbeat(context: readOnly.latestRound ?? 0)
+        } else {
+            announceCommit()
         }
     }
 

@@ -122,8 +122,17 @@ struct Cluster {
     }
 
     /// Runs Readies and deliveries until the network is quiet.
-    mutating func stabilize(maxRounds: Int = 10_000) {
+    ///
+    /// A leader announces a commit index that moved without new entries only on its next
+    /// tick (heartbeat or `announceCommit()`); with `announcingCommit` the quiet network
+    /// gets that announcement without the tick (so election timers do not move), as it
+    /// would within one tick in a running node.
+    mutating func stabilize(maxRounds: Int = 10_000, announcingCommit: Bool = true) {
         for _ in 0..<maxRounds {
+            processReadies()
+            if deliver() { continue }
+            guard announcingCommit else { return }
+            for id in leaders { nodes[id]!.announceCommit() }
             processReadies()
             if !deliver() { return }
         }
