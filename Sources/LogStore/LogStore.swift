@@ -123,6 +123,10 @@ public final class LogStore: Sendable {
     public var hardState: HardState { shared.mutex.withLock { $0.hardState } }
     /// Writer-thread counters (batches, syncs, bytes) since the store opened.
     public var statistics: LogStoreStatistics { writer.statistics }
+    /// Whether a zero-filled next segment is ready (false when preallocation is off).
+    var spareSegmentReady: Bool { writer.preparer?.isReady ?? false }
+    /// How many times the writer asked for a next segment to be made ahead.
+    var spareSegmentRequests: UInt64 { writer.preparer?.requestCount.load(ordering: .relaxed) ?? 0 }
 
     /// The snapshot the log is compacted to, if any.
     public var snapshotMetadata: SnapshotMetadata? { shared.mutex.withLock { $0.snapshot } }

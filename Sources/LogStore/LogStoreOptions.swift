@@ -6,16 +6,22 @@ public struct LogStoreOptions: Sendable, Hashable {
     public var compressionThreshold: Int
     /// Largest accepted record; a length field above it is treated as damage.
     public var maxRecordBytes: Int
+    /// Whether new segments start as zero-filled files made ahead of time by a
+    /// background thread (`fdatasync` then never has to record a new file size).
+    public var preallocateSegments: Bool
 
     /// Creates options.
     /// - Parameters:
     ///   - segmentBytes: roll-over size of a segment (default 64 MiB).
     ///   - compressionThreshold: smallest payload that is compressed (default 4 KiB).
     ///   - maxRecordBytes: largest accepted record (default 64 MiB).
-    public init(segmentBytes: Int = 64 << 20, compressionThreshold: Int = 4096, maxRecordBytes: Int = 64 << 20) {
+    ///   - preallocateSegments: make each next segment ahead of time, zero-filled (default on).
+    public init(segmentBytes: Int = 64 << 20, compressionThreshold: Int = 4096, maxRecordBytes: Int = 64 << 20,
+                preallocateSegments: Bool = true) {
         precondition(segmentBytes > 0 && maxRecordBytes > 0)
         self.segmentBytes = segmentBytes
         self.compressionThreshold = compressionThreshold
         self.maxRecordBytes = maxRecordBytes
+        self.preallocateSegments = preallocateSegments
     }
 }

@@ -14,4 +14,6 @@ public struct LogStoreStatistics: Sendable, Hashable {
     public var syncNanoseconds: UInt64
     /// Wall-clock nanoseconds the writer thread spent waiting for work (queue empty).
     public var idleNanoseconds: UInt64
+    /// Segments that started as a zero-filled file made ahead of time.
+    public var preallocatedSegments: UInt64 = 0
 }

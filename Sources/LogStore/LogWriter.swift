@@ -31,6 +31,8 @@ final class LogWriter: @unchecked Sendable {
     private let directory: String
     private let options: LogStoreOptions
     private let shared: LockedLogState
+    /// Makes the next segment ahead of time (nil when preallocation is off).
+    let preparer: SegmentPreparer?
 
     // MARK: Writer-thread state
     /// Encoded records not yet written to the current (last) segment.
@@ -39,6 +41,9 @@ final class LogWriter: @unchecked Sendable {
     private var pendingTerms: [UInt64] = []
     /// Logical size of the current segment, pending bytes included.
     private var writePosition: UInt64
+    /// Whether the next segment has been asked of the preparer (once the current one is
+    /// half full, so a log that grows slowly or not at all costs no zero-filling).
+    private var spareRequested = false
     /// Segments written since the last sync.
     private var dirty: [ObjectIdentifier: SegmentFile] = [:]
     private var directoryDirty = false
@@ -60,17 +65,20 @@ final class LogWriter: @unchecked Sendable {
                            bytesWritten: bytesWritten.load(ordering: .relaxed),
                            entriesAppended: entriesAppended.load(ordering: .relaxed),
                            syncNanoseconds: syncNanoseconds.load(ordering: .relaxed),
-                           idleNanoseconds: idleNanoseconds.load(ordering: .relaxed))
+                           idleNanoseconds: idleNanoseconds.load(ordering: .relaxed),
+                           preallocatedSegments: preparer?.used.load(ordering: .relaxed) ?? 0)
     }
 
     init(directory: String, options: LogStoreOptions, shared: LockedLogState) {
         self.directory = directory
         self.options = options
         self.shared = shared
+        self.preparer = options.preallocateSegments ? SegmentPreparer(directory: directory, bytes: options.segmentBytes) : nil
         self.writePosition = shared.mutex.withLock { $0.segments.last?.endOffset ?? 0 }
     }
 
     func start() {
+        preparer?.start()
         startDetachedThread(name: "herald-log") { self.run() }
     }
 
@@ -128,6 +136,8 @@ final class LogWriter: @unchecked Sendable {
             sync(done)
             running = closing.isEmpty
             if !running {
+                trimClosedLog()
+                preparer?.stop()
                 shared.mutex.withLock { $0.failure = $0.failure ?? .closed }
                 for ticket in closing { ticket.complete(.success(())) }
             }
@@ -161,6 +171,31 @@ final class LogWriter: @unchecked Sendable {
             failure = error
             for ticket in tickets { ticket.complete(.failure(error)) }
         }
+    }
+
+    /// On close: cuts the last segment's unused zero tail, so a closed log holds exactly
+    /// its records. Best effort: a log that failed is left as it is, and recovery reads
+    /// a zero tail as the clean end anyway.
+    private func trimClosedLog() {
+        guard failure == nil || failure == .closed else { return }
+        do throws(LogStoreError) {
+            if let file = try trimZeroTail() {
+                try PosixFile.dataSync(file.descriptor, path: file.path)
+                dataSyncCount.add(1, ordering: .relaxed)
+            }
+        } catch {
+            stop(error)
+        }
+    }
+
+    /// Truncates the last segment to its records if it is longer (a preallocated tail);
+    /// the caller syncs it.
+    /// - Returns: the segment, when it was cut.
+    private func trimZeroTail() throws(LogStoreError) -> SegmentFile? {
+        guard let (file, end) = shared.mutex.withLock({ state in state.segments.last.map { ($0.file, $0.endOffset) } }) else { return nil }
+        guard try PosixFile.size(file.descriptor, path: file.path) > end else { return nil }
+        try PosixFile.truncate(file.descriptor, to: end, path: file.path)
+        return file
     }
 
     /// A disk error stops the store for good (STYLE §5: never limp on).
@@ -216,6 +251,10 @@ final class LogWriter: @unchecked Sendable {
             writePosition += UInt64(range.count)
         }
         entriesAppended.add(UInt64(entries.count), ordering: .relaxed)
+        if let preparer, !spareRequested, writePosition >= UInt64(options.segmentBytes / 2) {
+            preparer.requestSpare()
+            spareRequested = true
+        }
         markCurrentDirty()
         if pending.count >= 8 << 20 { try flushPending() }
     }
@@ -271,10 +310,12 @@ final class LogWriter: @unchecked Sendable {
         writePosition = end
     }
 
-    /// Seals the current segment (durable before anything lands in the next one, so a
-    /// sealed segment never has a torn tail) and starts a new one.
+    /// Seals the current segment (durable, and cut to its records, before anything lands
+    /// in the next one, so a sealed segment never has a torn or zero tail) and starts a
+    /// new one.
     private func roll(nextIndex: LogIndex) throws(LogStoreError) {
         try flushPending()
+        _ = try trimZeroTail()
         if let file = shared.mutex.withLock({ $0.segments.last?.file }) {
             try PosixFile.dataSync(file.descriptor, path: file.path)
             dataSyncCount.add(1, ordering: .relaxed)
@@ -283,9 +324,17 @@ final class LogWriter: @unchecked Sendable {
         try createSegment(firstIndex: nextIndex)
     }
 
+    /// Starts segment `firstIndex`: the prepared zero-filled spare renamed into place
+    /// when one is ready, else a new empty file.
     private func createSegment(firstIndex: LogIndex) throws(LogStoreError) {
-        let file = try SegmentFile(directory: directory, firstIndex: firstIndex, create: true)
-        try PosixFile.truncate(file.descriptor, to: 0, path: file.path)
+        let file: SegmentFile
+        if let preparer, try preparer.take(renamingTo: directory + "/" + SegmentFile.name(for: firstIndex)) {
+            file = try SegmentFile(directory: directory, firstIndex: firstIndex, create: false)
+        } else {
+            file = try SegmentFile(directory: directory, firstIndex: firstIndex, create: true)
+            try PosixFile.truncate(file.descriptor, to: 0, path: file.path)
+        }
+        spareRequested = false
         shared.mutex.withLock { $0.segments.append(SegmentIndex(file: file)) }
         writePosition = 0
         directoryDirty = true

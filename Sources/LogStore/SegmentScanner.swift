@@ -6,7 +6,9 @@ import RaftCore
 /// damaged record (torn, bad length, bad checksum) ends the log there: everything from
 /// it on is cut, because an interrupted group commit can leave exactly that. In a
 /// sealed segment the same damage is corruption of data that was once durable, and
-/// opening fails with `LogStoreError.corrupt(segment:offset:)`.
+/// opening fails with `LogStoreError.corrupt(segment:offset:)`. Zeros from a record
+/// boundary to the end of the last segment are no damage: that is the unused rest of a
+/// preallocated segment (`SegmentPreparer`), and the log simply ends there.
 struct SegmentScanner {
     struct Result {
         var index: SegmentIndex
@@ -45,7 +47,9 @@ struct SegmentScanner {
                 case .checksumMismatch: damage = .checksumMismatch
                 }
                 guard isLast else { return .corrupt(segment: file.name, offset: UInt64(offset)) }
-                result.damage = (UInt64(offset), damage)
+                // Only zeros from here on: the unused part of a preallocated segment, the
+                // clean end of the log rather than damage.
+                if !Self.onlyZeros(raw, from: offset) { result.damage = (UInt64(offset), damage) }
                 break
             }
             return nil
@@ -53,5 +57,20 @@ struct SegmentScanner {
         if let failure { throw failure }
         result.index.endOffset = UInt64(offset)
         return result
+    }
+
+    /// Whether every byte of `raw` from `offset` on is zero.
+    static func onlyZeros(_ raw: UnsafeRawBufferPointer, from offset: Int) -> Bool {
+        var k = offset
+        // Eight bytes at a time while they last: a 64 MiB tail is read at every open.
+        while k + 8 <= raw.count {
+            if raw.loadUnaligned(fromByteOffset: k, as: UInt64.self) != 0 { return false }
+            k += 8
+        }
+        while k < raw.count {
+            if raw[k] != 0 { return false }
+            k += 1
+        }
+        return true
     }
 }
