@@ -10,7 +10,7 @@ import Synchronization
 /// Why: records that overwrite blocks already written cost `fdatasync` one device write;
 /// records that grow a file cost a second one for the inode's new size. Measured on
 /// this project's VM disk (1 KiB and 16 KiB writes, each followed by `fdatasync`):
-/// 8,900-9,500 syncs/s into a zero-filled file against 5,000-7,800 appending, and a
+/// 8,900-9,550 syncs/s into a zero-filled file against 5,000-7,850 appending, and a
 /// third less CPU per sync. Unwritten extents from `fallocate` do not help as much: the
 /// first write to each extent still changes metadata (16 KiB writes were slower).
 ///
