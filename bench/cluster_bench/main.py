@@ -241,6 +241,7 @@ class Bench:
     def measured_run(self, cluster, kind, payload, duration, rate=None, client_args=None, labels=None):
         a = self.args
         tag = f"{cluster.name}-{kind}-{payload}" + (f"-{rate:g}" if rate else "")
+        device_before = osstats.settled_device_written_bytes(a.workdir)
         before = osstats.snapshot(cluster.server_pids())
         outside_before = osstats.outside_snapshot()
         start = time.monotonic()
@@ -250,8 +251,9 @@ class Bench:
                                   extra=extra)
         wall = time.monotonic() - start
         after = osstats.snapshot(cluster.server_pids())
-        cpu, written = osstats.delta(before, after)
+        cpu, process_written = osstats.delta(before, after)
         loadgen_cpu, others_cpu, steal = osstats.outside_delta(outside_before, osstats.outside_snapshot(), cpu)
+        written = osstats.settled_device_written_bytes(a.workdir) - device_before
         lat = result.get("latency_us") or {}
         log(f"{tag}: {result.get('throughput', 0):,.0f} msg/s, acked {result.get('acked')}, errors "
             f"{result.get('errors')}, p50 {lat.get('p50', 0) / 1000:.2f} ms, p99 {lat.get('p99', 0) / 1000:.2f} ms, "
@@ -259,7 +261,8 @@ class Bench:
         if result.get("exit_code"):
             self.results["notes"].append(f"{tag}: loadgen exited {result['exit_code']}")
         run = {"system": cluster.name, "kind": kind, "payload": payload, "rate": rate, "result": result,
-               "cpu_s": cpu, "write_bytes": written, "wall_s": wall, "loadgen_cpu_s": loadgen_cpu,
+               "cpu_s": cpu, "write_bytes": written, "process_write_bytes": process_written, "wall_s": wall,
+               "loadgen_cpu_s": loadgen_cpu,
                "others_cpu_s": others_cpu, "steal_s": steal, **(labels or {})}
         self.results["runs"].append(run)
         self.save()

@@ -46,6 +46,23 @@ def write_bytes(pid):
     return 0
 
 
+def device_written_bytes(path):
+    """Bytes written to the block device that holds `path` since boot (512-byte sectors
+    in /sys/dev/block/MAJ:MIN/stat). This is what reaches the disk: unlike a process's
+    `write_bytes`, which counts a whole large page-cache folio each time a small write
+    dirties it again (so a log that overwrites a zero-filled file looks like gigabytes
+    per second), it counts each block written back once."""
+    dev = os.stat(path).st_dev
+    with open(f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}/stat") as f:
+        return int(f.read().split()[6]) * 512
+
+
+def settled_device_written_bytes(path):
+    """`device_written_bytes` after a sync, so data dirtied earlier is counted now."""
+    os.sync()
+    return device_written_bytes(path)
+
+
 def snapshot(pids):
     """{pid: (cpu seconds, write bytes)} for the given live processes and their children."""
     result = {}

@@ -145,8 +145,12 @@ def section(results, plot_rel=None, plot_note=None):
     add(f"- Versions: {', '.join(shown) or '?'}; Debian packages for etcd and NATS.")
     add(f"- Settings: closed loop {s['connections']} connections × {s['inflight']} in flight for "
         f"{s['throughput_s']:g} s (after a {s['warmup_s']:g} s warm-up run); open loop at fixed rates "
-        f"for {s['latency_s']:g} s; CPU time is utime+stime of all server processes, bytes written "
-        f"are `write_bytes` of `/proc/PID/io`, both as deltas over the measured run.")
+        f"for {s['latency_s']:g} s; CPU time is utime+stime of all server processes, as a delta over the "
+        f"measured run; bytes written are what reached the disk holding the data directories "
+        f"(`/sys/dev/block/…/stat`, with a `sync` before and after the run, so data a system left dirty "
+        f"counts too), on an otherwise quiet machine. (Not the processes' `write_bytes` in `/proc/PID/io`: "
+        f"that counts a whole large page-cache folio each time a small write dirties it again, and reads "
+        f"several MB per message for a log that overwrites a zero-filled file.)")
     raft = example_raft_timings()
     tick, election = raft["tickMilliseconds"], raft["electionTicks"]
     add(f"- Server settings: Herald as in `cluster.example.json` ({tick} ms tick, heartbeat every "
