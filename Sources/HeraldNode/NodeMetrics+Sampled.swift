@@ -23,6 +23,7 @@ extension NodeMetrics {
         sampled.counts[series("herald_log_fsyncs_total")] = log.dataSyncs
         sampled.seconds[series("herald_log_fsync_seconds_total")] = Double(log.syncNanoseconds) / 1e9
         sampled.counts[series("herald_log_bytes_written_total")] = log.bytesWritten
+        sampled.counts[series("herald_log_preallocated_segments_total")] = log.preallocatedSegments
         sampled.counts[series("herald_snapshot_installs_total")] = installs
         sampled.counts[series("herald_snapshot_fetch_failures_total")] = fetchFailures
         return sampled

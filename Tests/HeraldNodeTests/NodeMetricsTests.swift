@@ -10,7 +10,8 @@ import Testing
         loop.readies = 12
         loop.persistSeconds = 0.25
         let log = LogStoreStatistics(batches: 9, dataSyncs: 7, directorySyncs: 1, bytesWritten: 4096,
-                                     entriesAppended: 30, syncNanoseconds: 1_500_000_000, idleNanoseconds: 0)
+                                     entriesAppended: 30, syncNanoseconds: 1_500_000_000, idleNanoseconds: 0,
+                                     preallocatedSegments: 2)
         let sampled = NodeMetrics.nodeCounters(node: NodeID(2), loop: loop, log: log, installs: 3, fetchFailures: 5)
         let lines = NodeMetrics().renderCounters(sampled: sampled).split(separator: "\n").map(String.init)
         #expect(lines.contains("herald_raft_readies_total{node=\"2\"} 12"))
@@ -18,11 +19,12 @@ import Testing
         #expect(lines.contains("herald_log_fsyncs_total{node=\"2\"} 7"))
         #expect(lines.contains("herald_log_fsync_seconds_total{node=\"2\"} 1.5"))
         #expect(lines.contains("herald_log_bytes_written_total{node=\"2\"} 4096"))
+        #expect(lines.contains("herald_log_preallocated_segments_total{node=\"2\"} 2"))
         #expect(lines.contains("herald_snapshot_installs_total{node=\"2\"} 3"))
         #expect(lines.contains("herald_snapshot_fetch_failures_total{node=\"2\"} 5"))
         #expect(lines.contains("# TYPE herald_log_fsyncs_total counter"))
         #expect(lines.contains { $0.hasPrefix("# HELP herald_snapshot_installs_total Snapshots") })
         // Every series has its HELP and TYPE lines once.
-        #expect(lines.filter { $0.hasPrefix("# TYPE ") }.count == 10)
+        #expect(lines.filter { $0.hasPrefix("# TYPE ") }.count == 11)
     }
 }
