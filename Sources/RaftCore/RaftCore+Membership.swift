@@ -29,6 +29,13 @@ extension RaftCore {
         let members = membership.members
         for id in progress.ids where id != config.id && !members.contains(id) {
             if let s = progress.slot(of: id) {
+                // Last words to a removed member, which hears nothing more: the commit of
+                // its removal, by an append when it may not have acknowledged it yet (a
+                // heartbeat can only tell what it is known to match), so it stops counting
+                // itself a voter and does not campaign.
+                if progress.items[s].match < committed, !progress.items[s].isPaused {
+                    _ = sendAppend(slot: s, sendIfEmpty: true)
+                }
                 let commit = min(progress.items[s].match, committed)
                 send(to: id, .heartbeat(commit: commit, context: 0))
             }

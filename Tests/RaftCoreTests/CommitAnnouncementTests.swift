@@ -39,24 +39,59 @@ struct CommitAnnouncementTests {
         #expect(c.applied[NodeID(3)]!.map(\.data).last == [1])
     }
 
-    @Test("with heartbeats every few ticks, the ticks between them announce a commit once")
+    @Test("with heartbeats every other tick, the tick between announces a commit, and a heartbeat that told it is not repeated")
     func ticksBetweenHeartbeatsAnnounce() throws {
-        var c = Cluster(voters: [1, 2, 3]) { $0.heartbeatTicks = 4 }
+        var c = Cluster(voters: [1, 2, 3]) { $0.heartbeatTicks = 2 }
         c.elect(1)
         _ = try c[1].propose([1])
         c.stabilize(announcingCommit: false)
         #expect(c[2].commitIndex == LogIndex(1))
-        // The tick after the commit is not a heartbeat tick: an empty append tells them.
+        // Tick 1 of 2 is not a heartbeat tick: an empty append tells them.
         c.nodes[NodeID(1)]!.tick()
         c.processReadies()
         #expect(Self.emptyAppends(c.wire) == 2)
         c.stabilize(announcingCommit: false)
         #expect(c[2].commitIndex == LogIndex(2))
         #expect(c[3].commitIndex == LogIndex(2))
-        // Told once: the next non-heartbeat tick sends nothing.
+        _ = try c[1].propose([2])
+        c.stabilize(announcingCommit: false)
+        #expect(c[1].commitIndex == LogIndex(3))
+        #expect(c[2].commitIndex == LogIndex(2))
+        // Tick 2 is a heartbeat tick: the heartbeats carry commit 3, and nothing else goes.
+        c.nodes[NodeID(1)]!.tick()
+        c.processReadies()
+        #expect(Self.emptyAppends(c.wire) == 0)
+        #expect(c.wire.count == 2)
+        c.stabilize(announcingCommit: false)
+        #expect(c[2].commitIndex == LogIndex(3))
+        #expect(c[3].commitIndex == LogIndex(3))
+        // The heartbeat told them: the next tick between heartbeats sends nothing.
         c.nodes[NodeID(1)]!.tick()
         c.processReadies()
         #expect(c.wire.isEmpty)
+    }
+
+    @Test("a removed voter whose acknowledgement arrives after its removal committed still learns it, and never campaigns")
+    func removedVoterLearnsItsRemoval() throws {
+        var c = Cluster(voters: [1, 2, 3])
+        c.elect(1)
+        let removal = try c[1].proposeMembershipChange(.remove(NodeID(3))).index
+        c.processReadies()
+        c.deliver()          // the append reaches n2 and n3
+        c.processReadies()   // both answer
+        let late = c.wire.filter { $0.from == NodeID(3) }
+        c.wire.removeAll { $0.from == NodeID(3) }
+        c.deliver()          // only n2's answer: the removal commits without n3's
+        c.processReadies()   // the leader prunes n3
+        #expect(c[1].peerProgress[NodeID(3)] == nil)
+        c.send(late)
+        c.stabilize(announcingCommit: false)
+        #expect(c[3].commitIndex == removal)
+        #expect(c[3].membership.voters == [NodeID(1), NodeID(2)])
+        c.isolated = [NodeID(3)]
+        for _ in 0..<50 { c.nodes[NodeID(3)]!.tick() }
+        c.stabilize(announcingCommit: false)
+        #expect(c[3].role == .follower)
     }
 
     @Test("a new learner of an idle leader is probed and caught up from its first heartbeat answer")
