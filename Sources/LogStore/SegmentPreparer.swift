@@ -113,7 +113,7 @@ final class SegmentPreparer: Sendable {
     }
 
     /// Writes the spare; false when stopped midway or the disk refused (the writer then
-    /// creates plain files, and asks again at its next roll).
+    /// starts a plain file at its roll, and asks again when that one is half full).
     private func makeSpare(at path: String) -> Bool {
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return false }
@@ -123,16 +123,10 @@ final class SegmentPreparer: Sendable {
         while offset < bytes {
             guard !stopping.load(ordering: .relaxed) else { return false }
             let count = min(Self.chunkBytes, bytes - offset)
-            let written: Bool = zeros.withUnsafeBytes { raw in
-                do throws(LogStoreError) {
-                    try PosixFile.write(fd, UnsafeRawBufferPointer(rebasing: raw[0..<count]), at: UInt64(offset), path: path)
-                    try PosixFile.dataSync(fd, path: path)
-                    return true
-                } catch {
-                    return false
-                }
+            let written = zeros.withUnsafeBytes { raw in
+                (try? PosixFile.write(fd, UnsafeRawBufferPointer(rebasing: raw[0..<count]), at: UInt64(offset), path: path)) != nil
             }
-            guard written else { return false }
+            guard written, (try? PosixFile.dataSync(fd, path: path)) != nil else { return false }
             offset += count
             if offset < bytes { usleep(Self.pauseMicroseconds) }
         }

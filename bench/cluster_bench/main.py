@@ -120,14 +120,21 @@ def ensure_packages(args):
     if args.no_install:
         raise BenchError(f"missing {' '.join(want)} (and --no-install given)")
     log(f"installing {' '.join(want)} with apt-get")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    prefix = [] if os.geteuid() == 0 else ["sudo"]
-    r = subprocess.run(prefix + ["apt-get", "install", "-y"] + want, env=env, capture_output=True, text=True)
-    if r.returncode != 0:
-        subprocess.run(prefix + ["apt-get", "update", "-qq"], env=env, capture_output=True)
-        r = subprocess.run(prefix + ["apt-get", "install", "-y"] + want, env=env, capture_output=True, text=True)
+    r = _apt_install(want)
     if r.returncode != 0:
         raise BenchError(f"apt-get install {' '.join(want)} failed:\n{r.stderr[-1500:]}")
+
+
+def _apt_install(packages):
+    """`apt-get install -y packages` (through sudo unless root), once more after an
+    `apt-get update` if it fails; the completed process of the last attempt."""
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    prefix = [] if os.geteuid() == 0 else ["sudo"]
+    r = subprocess.run(prefix + ["apt-get", "install", "-y"] + packages, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        subprocess.run(prefix + ["apt-get", "update", "-qq"], env=env, capture_output=True)
+        r = subprocess.run(prefix + ["apt-get", "install", "-y"] + packages, env=env, capture_output=True, text=True)
+    return r
 
 
 def ensure_plotting(args):
@@ -138,14 +145,13 @@ def ensure_plotting(args):
     if args.no_install:
         log("matplotlib is missing (and --no-install given): the plot will be skipped")
         return
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     if sys.prefix == "/usr":
-        prefix = [] if os.geteuid() == 0 else ["sudo"]
-        argv = prefix + ["apt-get", "install", "-y", "python3-matplotlib"]
+        log("installing matplotlib for the plot: apt-get install python3-matplotlib")
+        r = _apt_install(["python3-matplotlib"])
     else:
         argv = [sys.executable, "-m", "pip", "install", "--quiet", "matplotlib"]
-    log(f"installing matplotlib for the plot: {' '.join(argv)}")
-    r = subprocess.run(argv, env=env, capture_output=True, text=True)
+        log(f"installing matplotlib for the plot: {' '.join(argv)}")
+        r = subprocess.run(argv, capture_output=True, text=True)
     importlib.invalidate_caches()
     if r.returncode != 0 or not plot.available():
         log(f"could not install matplotlib (the plot will be skipped): {(r.stderr or r.stdout)[-500:]}")
