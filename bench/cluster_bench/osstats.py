@@ -48,13 +48,18 @@ def write_bytes(pid):
 
 def device_written_bytes(path):
     """Bytes written to the block device that holds `path` since boot (512-byte sectors
-    in /sys/dev/block/MAJ:MIN/stat). This is what reaches the disk: unlike a process's
+    written, in /proc/diskstats). This is what reaches the disk: unlike a process's
     `write_bytes`, which counts a whole large page-cache folio each time a small write
     dirties it again (so a log that overwrites a zero-filled file looks like gigabytes
     per second), it counts each block written back once."""
     dev = os.stat(path).st_dev
-    with open(f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}/stat") as f:
-        return int(f.read().split()[6]) * 512
+    wanted = (os.major(dev), os.minor(dev))
+    with open("/proc/diskstats") as f:
+        for line in f:
+            fields = line.split()
+            if (int(fields[0]), int(fields[1])) == wanted:
+                return int(fields[9]) * 512
+    raise OSError(f"no /proc/diskstats line for device {wanted[0]}:{wanted[1]} (holding {path})")
 
 
 def settled_device_written_bytes(path):

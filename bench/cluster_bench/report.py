@@ -147,7 +147,7 @@ def section(results, plot_rel=None, plot_note=None):
         f"{s['throughput_s']:g} s (after a {s['warmup_s']:g} s warm-up run); open loop at fixed rates "
         f"for {s['latency_s']:g} s; CPU time is utime+stime of all server processes, as a delta over the "
         f"measured run; bytes written are what reached the disk holding the data directories "
-        f"(`/sys/dev/block/…/stat`, with a `sync` before and after the run, so data a system left dirty "
+        f"(sectors written in `/proc/diskstats`, with a `sync` before and after the run, so data a system left dirty "
         f"counts too), on an otherwise quiet machine. (Not the processes' `write_bytes` in `/proc/PID/io`: "
         f"that counts a whole large page-cache folio each time a small write dirties it again, and reads "
         f"several MB per message for a log that overwrites a zero-filled file.)")
