@@ -34,6 +34,14 @@ final class DurabilityTicket: Sendable {
         waiter?.resume(returning: result)
     }
 
+    /// The outcome, once `complete` has been called.
+    var outcome: Result<Void, LogStoreError>? {
+        state.withLock { state in
+            if case .done(let result) = state { return result }
+            return nil
+        }
+    }
+
     /// Suspends until `complete` has been called. At most one task may wait.
     func wait() async -> Result<Void, LogStoreError> {
         await withCheckedContinuation { continuation in

@@ -78,6 +78,25 @@ public final class LogStore: Sendable {
         return enqueue(.append(encoded, hardState: hardState, ticket: DurabilityTicket(onDurable: onDurable)))
     }
 
+    /// Appends entries and records a hard state on the calling thread, returning once
+    /// both are durable, unless writes submitted earlier are still queued (they keep
+    /// their order on the writer thread): then nothing is done and the caller submits.
+    /// Saves the hand-over to the writer thread and back (two thread wake-ups) for a
+    /// caller that waits for each write anyway; the calling thread blocks for the
+    /// write and its fsync.
+    /// - Parameters:
+    ///   - entries: contiguous entries; may be empty.
+    ///   - hardState: the hard state to persist with them, if it changed.
+    /// - Returns: false when the write was not attempted (writes are queued ahead).
+    /// - Throws: as `append`.
+    public func appendOnCallingThread(_ entries: [Entry], hardState: HardState? = nil) throws(LogStoreError) -> Bool {
+        let encoded = entries.isEmpty ? nil : EncodedEntries(entries, compressionThreshold: options.compressionThreshold)
+        let ticket = DurabilityTicket()
+        guard writer.performOnCallingThread(.append(encoded, hardState: hardState, ticket: ticket)) else { return false }
+        try ticket.outcome?.get()
+        return true
+    }
+
     /// Persists a hard state alone.
     /// - Parameter hardState: term, vote and commit.
     /// - Throws: `.io` / `.closed` if the store stopped.

@@ -3,10 +3,12 @@ import Synchronization
 
 /// The thread behind a `LogStore`: group commit lives here.
 ///
-/// The *writer* thread is the only one that touches segment files. It takes every
-/// queued write, performs them in order (coalescing the bytes of all appends into one
-/// `pwrite` per segment), calls `fdatasync` once per touched segment, fsyncs the
-/// directory if files were created or deleted, and completes the batch's tickets.
+/// A *round* touches the segment files: one at a time (`roundLock`), usually on the
+/// writer thread, or on a caller's thread (`performOnCallingThread`) when nothing is
+/// queued ahead of the caller's write. The writer thread takes every queued write,
+/// performs them in order (coalescing the bytes of all appends into one `pwrite` per
+/// segment), calls `fdatasync` once per touched segment, fsyncs the directory if files
+/// were created or deleted, and completes the batch's tickets.
 /// Writes queued during that round form the next batch, so N concurrent writers share
 /// each fsync.
 ///
@@ -23,18 +25,22 @@ import Synchronization
 /// Ordering within a round: a sealed segment is synced before the next one is created,
 /// and a suffix cut is synced before new records overwrite it.
 ///
-/// NB: `@unchecked Sendable` is sound because every `var` below is touched only by the
-/// writer thread; other threads touch only `queue` (locked), `shared` (a Mutex), the
-/// atomic counters and the immutable `directory`.
+/// NB: `@unchecked Sendable` is sound because every `var` below is touched only inside
+/// a round, with `roundLock` held; otherwise threads touch only `queue` (locked),
+/// `shared` (a Mutex), the atomic counters and the immutable `directory`.
 final class LogWriter: @unchecked Sendable {
     let queue = WorkQueue<LogWrite>()
+    /// Held for each round of writes and its sync, by the writer thread or by a caller
+    /// writing on its own thread (`performOnCallingThread`): the round state below is
+    /// touched only while it is held.
+    private let roundLock = Mutex<Void>(())
     private let directory: String
     private let options: LogStoreOptions
     private let shared: LockedLogState
     /// Makes the next segment ahead of time (nil when preallocation is off).
     let preparer: SegmentPreparer?
 
-    // MARK: Writer-thread state
+    // MARK: Round state (only with `roundLock` held)
     /// Encoded records not yet written to the current (last) segment.
     private var pending: [UInt8] = []
     private var pendingOffsets: [UInt64] = []
@@ -49,7 +55,7 @@ final class LogWriter: @unchecked Sendable {
     private var directoryDirty = false
     private var failure: LogStoreError?
 
-    // MARK: Counters (written by the writer thread, read by anyone)
+    // MARK: Counters (written in rounds, read by anyone)
     let batchCount = Atomic<UInt64>(0)
     let dataSyncCount = Atomic<UInt64>(0)
     let directorySyncCount = Atomic<UInt64>(0)
@@ -86,64 +92,87 @@ final class LogWriter: @unchecked Sendable {
         var running = true
         while running {
             let idleStart = ContinuousClock.now
-            var batch = queue.takeAll()
+            queue.waitForItems()
             idleNanoseconds.add(Self.nanoseconds(since: idleStart), ordering: .relaxed)
-            batchCount.add(1, ordering: .relaxed)
-            var done: [DurabilityTicket] = []
-            var closing: [DurabilityTicket] = []
-            var position = 0
-            while true {
-                if position == batch.count {
-                    // Writes that arrived while this batch was being written join it: they
-                    // would otherwise wait a whole fsync longer for the next round.
-                    guard closing.isEmpty, batch.count < 1 << 16 else { break }
-                    let late = queue.takeAvailable()
-                    guard !late.isEmpty else { break }
-                    batch += late
-                }
-                let write = batch[position]
-                position += 1
-                if let failure {
-                    write.ticket.complete(.failure(failure))
-                    continue
-                }
-                if case .close(let ticket) = write {
-                    closing.append(ticket)
-                    failure = .closed
-                    continue
-                }
-                if let refusal = validate(write) {
-                    write.ticket.complete(.failure(refusal))
-                    continue
-                }
-                do throws(LogStoreError) {
-                    try perform(write)
-                    done.append(write.ticket)
-                } catch {
-                    stop(error)
-                    failure = error
-                    write.ticket.complete(.failure(error))
-                }
-            }
-            do throws(LogStoreError) {
-                try flushPending()
-            } catch {
-                stop(error)
-                failure = error
-                for ticket in done { ticket.complete(.failure(error)) }
-                done.removeAll()
-            }
-            sync(done)
-            running = closing.isEmpty
-            if !running {
-                trimClosedLog()
-                preparer?.stop()
-                shared.mutex.withLock { $0.failure = $0.failure ?? .closed }
-                for ticket in closing { ticket.complete(.success(())) }
+            running = roundLock.withLock { _ in
+                let batch = queue.takeAvailable()
+                return batch.isEmpty || round(batch)
             }
         }
         // Anything queued behind the close fails; later pushes are refused by the queue.
         for write in queue.closeAndDrain() { write.ticket.complete(.failure(.closed)) }
+    }
+
+    /// Performs `write` on the calling thread, unless writes are queued ahead of it
+    /// (they go first, on the writer thread): then nothing is done.
+    /// - Returns: whether the write was performed; its ticket holds the outcome.
+    func performOnCallingThread(_ write: LogWrite) -> Bool {
+        roundLock.withLock { _ in
+            guard queue.isEmpty else { return false }
+            _ = round([write])
+            return true
+        }
+    }
+
+    /// Performs `batch` (and writes that arrive meanwhile) and syncs once. Holds
+    /// `roundLock`.
+    /// - Returns: false once the log is closed.
+    private func round(_ first: [LogWrite]) -> Bool {
+        var batch = first
+        batchCount.add(1, ordering: .relaxed)
+        var done: [DurabilityTicket] = []
+        var closing: [DurabilityTicket] = []
+        var position = 0
+        while true {
+            if position == batch.count {
+                // Writes that arrived while this batch was being written join it: they
+                // would otherwise wait a whole fsync longer for the next round.
+                guard closing.isEmpty, batch.count < 1 << 16 else { break }
+                let late = queue.takeAvailable()
+                guard !late.isEmpty else { break }
+                batch += late
+            }
+            let write = batch[position]
+            position += 1
+            if let failure {
+                write.ticket.complete(.failure(failure))
+                continue
+            }
+            if case .close(let ticket) = write {
+                closing.append(ticket)
+                failure = .closed
+                continue
+            }
+            if let refusal = validate(write) {
+                write.ticket.complete(.failure(refusal))
+                continue
+            }
+            do throws(LogStoreError) {
+                try perform(write)
+                done.append(write.ticket)
+            } catch {
+                stop(error)
+                failure = error
+                write.ticket.complete(.failure(error))
+            }
+        }
+        do throws(LogStoreError) {
+            try flushPending()
+        } catch {
+            stop(error)
+            failure = error
+            for ticket in done { ticket.complete(.failure(error)) }
+            done.removeAll()
+        }
+        sync(done)
+        guard closing.isEmpty else {
+            trimClosedLog()
+            preparer?.stop()
+            shared.mutex.withLock { $0.failure = $0.failure ?? .closed }
+            for ticket in closing { ticket.complete(.success(())) }
+            return false
+        }
+        return true
     }
 
     /// Makes the round durable: one `fdatasync` per segment it wrote, then the directory

@@ -61,6 +61,20 @@ final class WorkQueue<Item: Sendable>: @unchecked Sendable {
         return taken
     }
 
+    /// Whether nothing is queued right now.
+    var isEmpty: Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return items.isEmpty
+    }
+
+    /// Blocks until at least one item is queued, without taking any.
+    func waitForItems() {
+        pthread_mutex_lock(mutex)
+        while items.isEmpty { pthread_cond_wait(condition, mutex) }
+        pthread_mutex_unlock(mutex)
+    }
+
     /// Blocks until at least one item is queued, then takes everything queued.
     func takeAll() -> [Item] {
         pthread_mutex_lock(mutex)

@@ -9,7 +9,9 @@
 /// 4. Only then send `messagesAfterPersist` (votes, append acknowledgements: they
 ///    promise that state is durable).
 /// 5. Apply `committedEntries` in order to the state machine; answer `readStates`
-///    once the state machine has applied at least `ReadState.index`.
+///    once the state machine has applied at least `ReadState.index`. This step may
+///    also come before or alongside steps 3 and 4: committed entries are durable
+///    already (see the rules below).
 /// 6. Call `advance(_:)` with this Ready: the core then counts the leader's own
 ///    entries toward commit (a leader counts itself only once its write is durable).
 ///
