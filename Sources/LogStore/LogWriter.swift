@@ -92,14 +92,19 @@ final class LogWriter: @unchecked Sendable {
         var running = true
         while running {
             let idleStart = ContinuousClock.now
-            queue.waitForItems()
+            // NB: false when a round on a caller's thread took the close and closed the queue.
+            guard queue.waitForItems() else { return }
             idleNanoseconds.add(Self.nanoseconds(since: idleStart), ordering: .relaxed)
             running = roundLock.withLock { _ in
                 let batch = queue.takeAvailable()
                 return batch.isEmpty || round(batch)
             }
         }
-        // Anything queued behind the close fails; later pushes are refused by the queue.
+        failQueuedBehindClose()
+    }
+
+    /// Anything queued behind the close fails; later pushes are refused by the queue.
+    private func failQueuedBehindClose() {
         for write in queue.closeAndDrain() { write.ticket.complete(.failure(.closed)) }
     }
 
@@ -109,7 +114,8 @@ final class LogWriter: @unchecked Sendable {
     func performOnCallingThread(_ write: LogWrite) -> Bool {
         roundLock.withLock { _ in
             guard queue.isEmpty else { return false }
-            _ = round([write])
+            // A close submitted meanwhile may join the round; the writer thread then exits.
+            if !round([write]) { failQueuedBehindClose() }
             return true
         }
     }

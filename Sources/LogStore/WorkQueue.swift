@@ -51,11 +51,13 @@ final class WorkQueue<Item: Sendable>: @unchecked Sendable {
         return taken
     }
 
-    /// Refuses further pushes and returns what was still queued.
+    /// Refuses further pushes, wakes a consumer waiting in `waitForItems`, and returns
+    /// what was still queued.
     func closeAndDrain() -> [Item] {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         closed = true
+        pthread_cond_broadcast(condition)
         var taken: [Item] = []
         swap(&taken, &items)
         return taken
@@ -68,11 +70,13 @@ final class WorkQueue<Item: Sendable>: @unchecked Sendable {
         return items.isEmpty
     }
 
-    /// Blocks until at least one item is queued, without taking any.
-    func waitForItems() {
+    /// Blocks until at least one item is queued or the queue is closed, without taking any.
+    /// - Returns: false when the queue is closed and empty (nothing will come).
+    func waitForItems() -> Bool {
         pthread_mutex_lock(mutex)
-        while items.isEmpty { pthread_cond_wait(condition, mutex) }
-        pthread_mutex_unlock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while items.isEmpty && !closed { pthread_cond_wait(condition, mutex) }
+        return !items.isEmpty
     }
 
     /// Blocks until at least one item is queued, then takes everything queued.

@@ -82,6 +82,36 @@ struct CallingThreadAppendTests {
         await reopened.close()
     }
 
+    @Test("a close done in a round on the calling thread closes the queue and ends the writer thread's wait")
+    func closeOnCallingThread() async throws {
+        let dir = TemporaryDirectory("inline")
+        let options = LogStoreOptions()
+        let (state, _) = try LogRecovery(directory: dir.path, options: options).run()
+        let writer = LogWriter(directory: dir.path, options: options, shared: LockedLogState(state))
+        writer.start()
+        let appended = DurabilityTicket()
+        #expect(writer.performOnCallingThread(
+            .append(EncodedEntries(makeEntries(1...2), compressionThreshold: .max), hardState: nil, ticket: appended)))
+        #expect(Self.succeeded(appended.outcome))
+        let closed = DurabilityTicket()
+        #expect(writer.performOnCallingThread(.close(ticket: closed)))
+        #expect(Self.succeeded(closed.outcome))
+        // The queue is closed: nothing more reaches the writer thread, which has left
+        // its wait (`waitForItems` answers false at once instead of blocking).
+        let pushed = writer.queue.push(.close(ticket: DurabilityTicket()))
+        #expect(!pushed)
+        // NB: only when the queue refused the push, or this would wait forever.
+        if !pushed { #expect(!writer.queue.waitForItems()) }
+        let late = DurabilityTicket()
+        #expect(writer.performOnCallingThread(
+            .append(EncodedEntries(makeEntries(3...3), compressionThreshold: .max), hardState: nil, ticket: late)))
+        #expect(late.outcome.map { if case .failure(.closed) = $0 { true } else { false } } == true)
+
+        let reopened = try LogStore(directory: dir.path, options: options)
+        #expect(try reopened.entries(from: LogIndex(1), to: LogIndex(3)) == makeEntries(1...2))
+        await reopened.close()
+    }
+
     @Test("appends on the calling thread and through the writer thread, concurrently, share the log safely")
     func concurrentRounds() async throws {
         let dir = TemporaryDirectory("inline")
