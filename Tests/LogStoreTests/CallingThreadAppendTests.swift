@@ -12,6 +12,17 @@ struct CallingThreadAppendTests {
         return false
     }
 
+    /// A writer over the (recovered) log in `directory` whose thread is not started.
+    private static func unstartedWriter(in directory: String) throws -> LogWriter {
+        let (state, _) = try LogRecovery(directory: directory, options: LogStoreOptions()).run()
+        return LogWriter(directory: directory, options: LogStoreOptions(), shared: LockedLogState(state))
+    }
+
+    /// An append of `range` (100-byte entries) completing `ticket`.
+    private static func append(_ range: ClosedRange<UInt64>, _ ticket: DurabilityTicket) -> LogWrite {
+        .append(EncodedEntries(makeEntries(range), compressionThreshold: .max), hardState: nil, ticket: ticket)
+    }
+
     @Test("an append on the calling thread is durable when it returns and survives a reopen")
     func appendIsDurable() async throws {
         let dir = TemporaryDirectory("inline")
@@ -55,29 +66,25 @@ struct CallingThreadAppendTests {
     @Test("with a write queued ahead, nothing is done on the calling thread; the queued write goes first")
     func queuedWriteGoesFirst() async throws {
         let dir = TemporaryDirectory("inline")
-        let options = LogStoreOptions()
-        let (state, _) = try LogRecovery(directory: dir.path, options: options).run()
         // The writer thread is not started yet, so the queued write stays queued.
-        let writer = LogWriter(directory: dir.path, options: options, shared: LockedLogState(state))
+        let writer = try Self.unstartedWriter(in: dir.path)
         let queued = DurabilityTicket()
-        writer.queue.push(.append(EncodedEntries(makeEntries(1...2), compressionThreshold: .max), hardState: nil, ticket: queued))
+        writer.queue.push(Self.append(1...2, queued))
         let behind = DurabilityTicket()
-        let performed = writer.performOnCallingThread(
-            .append(EncodedEntries(makeEntries(3...3), compressionThreshold: .max), hardState: nil, ticket: behind))
+        let performed = writer.performOnCallingThread(Self.append(3...3, behind))
         #expect(!performed)
         #expect(behind.outcome == nil)
 
         writer.start()
         #expect(Self.succeeded(await queued.wait()))
         let after = DurabilityTicket()
-        #expect(writer.performOnCallingThread(
-            .append(EncodedEntries(makeEntries(3...3), compressionThreshold: .max), hardState: nil, ticket: after)))
+        #expect(writer.performOnCallingThread(Self.append(3...3, after)))
         #expect(Self.succeeded(after.outcome))
         let closed = DurabilityTicket()
         writer.queue.push(.close(ticket: closed))
         #expect(Self.succeeded(await closed.wait()))
 
-        let reopened = try LogStore(directory: dir.path, options: options)
+        let reopened = try LogStore(directory: dir.path)
         #expect(try reopened.entries(from: LogIndex(1), to: LogIndex(4)) == makeEntries(1...3))
         await reopened.close()
     }
@@ -85,13 +92,10 @@ struct CallingThreadAppendTests {
     @Test("a close done in a round on the calling thread closes the queue and ends the writer thread's wait")
     func closeOnCallingThread() async throws {
         let dir = TemporaryDirectory("inline")
-        let options = LogStoreOptions()
-        let (state, _) = try LogRecovery(directory: dir.path, options: options).run()
-        let writer = LogWriter(directory: dir.path, options: options, shared: LockedLogState(state))
+        let writer = try Self.unstartedWriter(in: dir.path)
         writer.start()
         let appended = DurabilityTicket()
-        #expect(writer.performOnCallingThread(
-            .append(EncodedEntries(makeEntries(1...2), compressionThreshold: .max), hardState: nil, ticket: appended)))
+        #expect(writer.performOnCallingThread(Self.append(1...2, appended)))
         #expect(Self.succeeded(appended.outcome))
         let closed = DurabilityTicket()
         #expect(writer.performOnCallingThread(.close(ticket: closed)))
@@ -103,11 +107,10 @@ struct CallingThreadAppendTests {
         // NB: only when the queue refused the push, or this would wait forever.
         if !pushed { #expect(!writer.queue.waitForItems()) }
         let late = DurabilityTicket()
-        #expect(writer.performOnCallingThread(
-            .append(EncodedEntries(makeEntries(3...3), compressionThreshold: .max), hardState: nil, ticket: late)))
+        #expect(writer.performOnCallingThread(Self.append(3...3, late)))
         #expect(late.outcome.map { if case .failure(.closed) = $0 { true } else { false } } == true)
 
-        let reopened = try LogStore(directory: dir.path, options: options)
+        let reopened = try LogStore(directory: dir.path)
         #expect(try reopened.entries(from: LogIndex(1), to: LogIndex(3)) == makeEntries(1...2))
         await reopened.close()
     }
