@@ -1,7 +1,7 @@
 import Synchronization
 
-/// One queued write's promise: completed by the writer thread once the write is durable
-/// (or failed), awaited by the caller.
+/// One write's promise: completed by the round that performed it (on the writer thread
+/// or a caller's) once the write is durable or failed, awaited by the caller.
 final class DurabilityTicket: Sendable {
     private enum State {
         case pending
@@ -10,15 +10,10 @@ final class DurabilityTicket: Sendable {
     }
 
     private let state = Mutex(State.pending)
-    /// Runs on the writer's thread once the write is durable, before the waiter wakes.
-    private let onDurable: (@Sendable () -> Void)?
 
-    init(onDurable: (@Sendable () -> Void)? = nil) {
-        self.onDurable = onDurable
-    }
+    init() {}
 
-    /// Records the outcome and wakes the waiter, if any; on success `onDurable` runs
-    /// first, so it happens before `wait()` returns. Only the first call counts.
+    /// Records the outcome and wakes the waiter, if any. Only the first call counts.
     func complete(_ result: Result<Void, LogStoreError>) {
         let waiter: CheckedContinuation<Result<Void, LogStoreError>, Never>? = state.withLock { state in
             let waiter: CheckedContinuation<Result<Void, LogStoreError>, Never>?
@@ -27,7 +22,6 @@ final class DurabilityTicket: Sendable {
             case .waiting(let continuation): waiter = continuation
             case .done: return nil
             }
-            if case .success = result { onDurable?() }
             state = .done(result)
             return waiter
         }

@@ -11,9 +11,10 @@ import Synchronization
 ///   (commit index changes are records in the segments, synced with the next entries);
 /// - `snapshot.meta`: the snapshot the log is compacted to.
 ///
-/// Thread safety: every method may be called from any task. Writes go to one writer
-/// thread in arrival order; reads run on the caller's thread and see every write whose
-/// bytes reached the file (possibly just before its fsync completed).
+/// Thread safety: every method may be called from any task. Writes are performed in
+/// arrival order, one round at a time, by the writer thread (or by a caller's own
+/// thread, `appendOnCallingThread`); reads run on the caller's thread and see every
+/// write whose bytes reached the file (possibly just before its fsync completed).
 public final class LogStore: Sendable {
     /// The directory holding the files.
     public let directory: String
@@ -69,31 +70,31 @@ public final class LogStore: Sendable {
     /// - Parameters:
     ///   - entries: contiguous entries; may be empty.
     ///   - hardState: the hard state to persist with them, if it changed.
-    ///   - onDurable: called on the writer's thread as soon as the write is durable, before
-    ///     `durable()` returns; it MUST be quick (it holds up the next completions).
     /// - Returns: a handle whose `durable()` returns once the write is on disk.
-    public func submit(_ entries: [Entry], hardState: HardState? = nil,
-                       onDurable: (@Sendable () -> Void)? = nil) -> PendingWrite {
+    public func submit(_ entries: [Entry], hardState: HardState? = nil) -> PendingWrite {
         let encoded = entries.isEmpty ? nil : EncodedEntries(entries, compressionThreshold: options.compressionThreshold)
-        return enqueue(.append(encoded, hardState: hardState, ticket: DurabilityTicket(onDurable: onDurable)))
+        return enqueue(.append(encoded, hardState: hardState, ticket: DurabilityTicket()))
     }
 
     /// Appends entries and records a hard state on the calling thread, returning once
-    /// both are durable, unless writes submitted earlier are still queued (they keep
-    /// their order on the writer thread): then nothing is done and the caller submits.
+    /// both are durable, unless writes submitted earlier are still queued or being
+    /// written (they keep their order on the writer thread): then nothing is done and
+    /// the caller submits.
     /// Saves the hand-over to the writer thread and back (two thread wake-ups) for a
     /// caller that waits for each write anyway; the calling thread blocks for the
     /// write and its fsync.
     /// - Parameters:
     ///   - entries: contiguous entries; may be empty.
     ///   - hardState: the hard state to persist with them, if it changed.
-    /// - Returns: false when the write was not attempted (writes are queued ahead).
+    /// - Returns: false when the write was not attempted (writes are queued ahead or a
+    ///   round is in progress).
     /// - Throws: as `append`.
     public func appendOnCallingThread(_ entries: [Entry], hardState: HardState? = nil) throws(LogStoreError) -> Bool {
         let encoded = entries.isEmpty ? nil : EncodedEntries(entries, compressionThreshold: options.compressionThreshold)
         let ticket = DurabilityTicket()
         guard writer.performOnCallingThread(.append(encoded, hardState: hardState, ticket: ticket)) else { return false }
-        try ticket.outcome?.get()
+        guard let outcome = ticket.outcome else { preconditionFailure("a round left its write without an outcome") }
+        try outcome.get()
         return true
     }
 

@@ -63,6 +63,8 @@ final class LogWriter: @unchecked Sendable {
     let entriesAppended = Atomic<UInt64>(0)
     let syncNanoseconds = Atomic<UInt64>(0)
     let idleNanoseconds = Atomic<UInt64>(0)
+    /// Whether the writer thread has ended (after a close).
+    let exited = Atomic<Bool>(false)
 
     var statistics: LogStoreStatistics {
         LogStoreStatistics(batches: batchCount.load(ordering: .relaxed),
@@ -93,7 +95,7 @@ final class LogWriter: @unchecked Sendable {
         while running {
             let idleStart = ContinuousClock.now
             // NB: false when a round on a caller's thread took the close and closed the queue.
-            guard queue.waitForItems() else { return }
+            guard queue.waitForItems() else { break }
             idleNanoseconds.add(Self.nanoseconds(since: idleStart), ordering: .relaxed)
             running = roundLock.withLock { _ in
                 let batch = queue.takeAvailable()
@@ -101,6 +103,7 @@ final class LogWriter: @unchecked Sendable {
             }
         }
         failQueuedBehindClose()
+        exited.store(true, ordering: .releasing)
     }
 
     /// Anything queued behind the close fails; later pushes are refused by the queue.
@@ -108,16 +111,19 @@ final class LogWriter: @unchecked Sendable {
         for write in queue.closeAndDrain() { write.ticket.complete(.failure(.closed)) }
     }
 
-    /// Performs `write` on the calling thread, unless writes are queued ahead of it
-    /// (they go first, on the writer thread): then nothing is done.
+    /// Performs `write` on the calling thread, unless writes are queued ahead of it or a
+    /// round is in progress (they go first, on the writer thread): then nothing is done.
     /// - Returns: whether the write was performed; its ticket holds the outcome.
     func performOnCallingThread(_ write: LogWrite) -> Bool {
-        roundLock.withLock { _ in
+        // NB: not waiting for a round in progress (a compaction can take several fsyncs):
+        // the caller then submits and awaits without holding its thread.
+        let performed = roundLock.withLockIfAvailable { _ -> Bool in
             guard queue.isEmpty else { return false }
             // A close submitted meanwhile may join the round; the writer thread then exits.
             if !round([write]) { failQueuedBehindClose() }
             return true
         }
+        return performed ?? false
     }
 
     /// Performs `batch` (and writes that arrive meanwhile) and syncs once. Holds
@@ -140,13 +146,14 @@ final class LogWriter: @unchecked Sendable {
             }
             let write = batch[position]
             position += 1
-            if let failure {
-                write.ticket.complete(.failure(failure))
-                continue
-            }
+            // NB: a close is honoured even after a disk error, so the thread still ends.
             if case .close(let ticket) = write {
                 closing.append(ticket)
-                failure = .closed
+                failure = failure ?? .closed
+                continue
+            }
+            if let failure {
+                write.ticket.complete(.failure(failure))
                 continue
             }
             if let refusal = validate(write) {

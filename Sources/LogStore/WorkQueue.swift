@@ -1,6 +1,7 @@
 internal import Glibc
 
-/// A blocking multi-producer queue drained in whole batches by one consumer thread.
+/// A blocking multi-producer queue drained in whole batches by one consumer thread (the
+/// log writer's; a caller's round may also take what arrives while it writes).
 ///
 /// NB: `@unchecked Sendable` is sound because `items` is only touched while `mutex` is
 /// held, and the pthread objects live at stable heap addresses for the queue's lifetime.
