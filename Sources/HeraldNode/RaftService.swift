@@ -245,10 +245,10 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
 
     /// Makes the Ready's entries and hard state durable on the loop's own thread (on
     /// the writer thread, after them, when earlier writes such as a compaction are still
-    /// queued), then sends the messages that had to wait for that.
+    /// queued or being written), then sends the messages that had to wait for that.
     /// NB: this blocks one thread of the cooperative pool for a write and an fsync, as
-    /// applying to RocksDB already does; nothing else on this node's pool is urgent
-    /// while the Raft loop cannot go on.
+    /// applying to RocksDB already does; the pool's other threads serve everything else
+    /// meanwhile (on a one-CPU machine the pool has one thread, which then waits too).
     /// - Returns: how long persisting took.
     private func persist(_ ready: Ready) async throws -> Duration {
         guard !ready.entries.isEmpty || ready.hardState != nil else {
