@@ -218,12 +218,13 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             // log's writer thread and waiting: the hand-over and the wake-up back cost two
             // thread switches per round on every node, and each switch waits its turn on a
             // busy machine. Perf rig, 1 KiB at 10k msg/s offered, alternated 15 s runs:
-            // p99 better in 7 of 7 pairs (medians 20.3 -> 13.6 ms fresh, 25.0 -> 17.5 ms
-            // after a 20 s closed loop), p50 medians 3.2-3.4 -> 2.6-2.9 ms, ~9 % fewer
-            // thread switches; CPU, saturation and 1,000/s the same within the noise. The price is the overlap of applying
-            // with the fsync: a follower persists first (its acknowledgement waits for
-            // the fsync), a leader applies first (its answers wait for the apply; its own
-            // fsync is rarely what a commit waits for, the followers' acknowledgements are).
+            // p99 lower in 13 of 13 pairs (medians 20.3 -> 13.6 and 29.2 -> 15.9 ms fresh,
+            // 25.0 -> 17.5 ms after a 20 s closed loop), p50 3.2-3.4 -> 2.4-2.9 ms, ~9 %
+            // fewer thread switches; CPU, saturation and 1,000/s the same within the noise.
+            // The price is the overlap of applying with the fsync: a follower persists
+            // first (its acknowledgement waits for the fsync), a leader applies first (its
+            // answers wait for the apply; its own fsync is rarely what a commit waits for,
+            // the followers' acknowledgements are).
             let leading = core.role == .leader
             var apply = leading ? try applyCommitted(ready, waiters: &waiters) : .zero
             let persist = try await persist(ready)

@@ -72,8 +72,7 @@ public final class LogStore: Sendable {
     ///   - hardState: the hard state to persist with them, if it changed.
     /// - Returns: a handle whose `durable()` returns once the write is on disk.
     public func submit(_ entries: [Entry], hardState: HardState? = nil) -> PendingWrite {
-        let encoded = entries.isEmpty ? nil : EncodedEntries(entries, compressionThreshold: options.compressionThreshold)
-        return enqueue(.append(encoded, hardState: hardState, ticket: DurabilityTicket()))
+        enqueue(appendWrite(entries, hardState: hardState, ticket: DurabilityTicket()))
     }
 
     /// Appends entries and records a hard state on the calling thread, returning once
@@ -90,9 +89,8 @@ public final class LogStore: Sendable {
     ///   round is in progress).
     /// - Throws: as `append`.
     public func appendOnCallingThread(_ entries: [Entry], hardState: HardState? = nil) throws(LogStoreError) -> Bool {
-        let encoded = entries.isEmpty ? nil : EncodedEntries(entries, compressionThreshold: options.compressionThreshold)
         let ticket = DurabilityTicket()
-        guard writer.performOnCallingThread(.append(encoded, hardState: hardState, ticket: ticket)) else { return false }
+        guard writer.performOnCallingThread(appendWrite(entries, hardState: hardState, ticket: ticket)) else { return false }
         guard let outcome = ticket.outcome else { preconditionFailure("a round left its write without an outcome") }
         try outcome.get()
         return true
@@ -126,6 +124,12 @@ public final class LogStore: Sendable {
     /// Syncs outstanding writes and stops the writer thread; later calls fail with `.closed`.
     public func close() async {
         _ = await enqueue(.close(ticket: DurabilityTicket())).ticket.wait()
+    }
+
+    /// The append of `entries` (encoded here, on the caller's thread) and `hardState`.
+    private func appendWrite(_ entries: [Entry], hardState: HardState?, ticket: DurabilityTicket) -> LogWrite {
+        let encoded = entries.isEmpty ? nil : EncodedEntries(entries, compressionThreshold: options.compressionThreshold)
+        return .append(encoded, hardState: hardState, ticket: ticket)
     }
 
     private func enqueue(_ write: LogWrite) -> PendingWrite {
