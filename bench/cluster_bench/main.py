@@ -50,6 +50,10 @@ def parse_args(argv):
     p.add_argument("--rounds", type=int,
                    help="alternated closed-loop rounds at the sweep payload, each system once per round on a "
                         "fresh cluster, for ratios that outside load shifts less (default 3; quick 1)")
+    p.add_argument("--round-rate", type=float, default=10000,
+                   help="in each alternated round, an open-loop run at this offered rate (sweep payload, "
+                        "latency duration) before the closed loop, so p99 is compared round by round "
+                        "(default %(default)g; 0 for none)")
     p.add_argument("--rates", default="1000,10000", help="fixed offered rates for the latency table (default %(default)s)")
     p.add_argument("--sweep-rates", default="1000,2000,5000,10000,20000,40000,80000,160000",
                    help="offered rates for the plot, in order (default %(default)s)")
@@ -289,15 +293,20 @@ class Bench:
         return cluster
 
     def rounds(self):
-        """Closed-loop runs at the sweep payload, alternating the systems round by round,
-        each on a fresh cluster: a burst of outside load then hits one round of every
-        system rather than all runs of one."""
+        """Runs at the sweep payload, alternating the systems round by round, each on a
+        fresh cluster: a burst of outside load then hits one round of every system rather
+        than all runs of one. Each round: an open-loop run at the round rate (its p99 moves
+        by a factor of two or more from one run to the next on a shared machine, so one
+        run decides nothing), then the closed loop."""
         a = self.args
         for number in range(1, a.rounds + 1):
             for system in a.systems:
                 cluster = self.scenario(system, f"{system}-round-{number}")
                 try:
                     self.warm(cluster, a.sweep_payload)
+                    if a.round_rate > 0:
+                        self.measured_run(cluster, "round-latency", a.sweep_payload, a.latency_duration,
+                                          rate=a.round_rate, labels={"round": number})
                     self.measured_run(cluster, "round", a.sweep_payload, a.duration, labels={"round": number})
                 finally:
                     cluster.stop()
@@ -437,7 +446,8 @@ def main(argv):
                      "loadgen_threads": args.loadgen_threads, "throughput_s": args.duration,
                      "latency_s": args.latency_duration, "warmup_s": args.warmup, "payloads": args.payloads,
                      "rates": args.rates, "sweep_rates": args.sweep_rates, "sweep_payload": args.sweep_payload,
-                     "sweep_s": args.sweep_duration, "rounds": args.rounds, "kills": args.kills, "failover_rate": args.failover_rate},
+                     "sweep_s": args.sweep_duration, "rounds": args.rounds, "round_rate": args.round_rate,
+                     "kills": args.kills, "failover_rate": args.failover_rate},
         "systems": args.systems, "parts": args.only,
         "runs": [], "failover": {}, "notes": [],
     }

@@ -53,43 +53,69 @@ def _resource(run):
     return run["cpu_s"] / acked * 10000, run["write_bytes"] / acked
 
 
-def _rounds_table(results, add):
-    """Alternated closed-loop rounds: each round's msg/s per system, Herald's ratio to
-    each peer within the round, and the medians."""
-    runs = _runs(results, "round")
+def _alternated_table(results, add, kind, heading, intro, columns, cell, metric, show, ratio_label):
+    """A table of the alternated rounds of one run kind: a cell per system and round,
+    Herald's `metric` divided by each peer's within the round, and the medians.
+    `columns(name)` heads a system's column, `cell(result)` fills it, `metric(result)`
+    is the figure the ratios and the medians use, `show(value)` prints a median."""
+    runs = _runs(results, kind)
     if not runs:
         return
     systems = [name for name in results["systems"] if any(r["system"] == name for r in runs)]
     peers = [name for name in systems if name != "herald"] if "herald" in systems else []
     by_round = {}
     for r in runs:
-        by_round.setdefault(r["round"], {})[r["system"]] = r["result"].get("throughput") or 0
-    s = results["settings"]
-    add(f"### Closed loop, alternated rounds ({_size(s['sweep_payload'])})")
+        by_round.setdefault(r["round"], {})[r["system"]] = r["result"]
+    add(heading)
     add("")
-    add(f"The same closed loop ({s['connections']} × {s['inflight']} in flight, {s['throughput_s']:g} s), "
-        "with the systems alternated round by round, each on a fresh cluster after the warm-up. A burst "
-        "of outside load then hits one round of every system instead of every run of one, so the "
-        "median of the per-round ratios is the figure to compare.")
+    add(intro)
     add("")
-    add("| round | " + " | ".join(f"{NAMES.get(n, n)} msg/s" for n in systems)
-        + "".join(f" | Herald ÷ {NAMES.get(p, p)}" for p in peers) + " |")
+    add("| round | " + " | ".join(columns(NAMES.get(n, n)) for n in systems)
+        + "".join(f" | {ratio_label} Herald ÷ {NAMES.get(p, p)}" for p in peers) + " |")
     add("|---" + "|---:" * (len(systems) + len(peers)) + "|")
     ratios = {p: [] for p in peers}
     for number in sorted(by_round):
         row = by_round[number]
-        cells = [_n(row.get(n)) for n in systems]
+        cells = [cell(row[n]) if n in row else "–" for n in systems]
         for p in peers:
-            if row.get("herald") and row.get(p):
-                ratios[p].append(row["herald"] / row[p])
-                cells.append(f"{row['herald'] / row[p]:.2f}×")
+            mine, theirs = (metric(row[n]) if n in row else None for n in ("herald", p))
+            if mine and theirs:
+                ratios[p].append(mine / theirs)
+                cells.append(f"{mine / theirs:.2f}×")
             else:
                 cells.append("–")
         add(f"| {number} | " + " | ".join(cells) + " |")
-    medians = [_n(statistics.median([by_round[k][n] for k in by_round if by_round[k].get(n)])) for n in systems]
+    medians = []
+    for n in systems:
+        values = [metric(by_round[k][n]) for k in by_round if n in by_round[k] and metric(by_round[k][n])]
+        medians.append(show(statistics.median(values)) if values else "–")
     medians += [f"{statistics.median(ratios[p]):.2f}×" if ratios[p] else "–" for p in peers]
     add("| median | " + " | ".join(medians) + " |")
     add("")
+
+
+def _rounds_tables(results, add):
+    """The alternated rounds: closed-loop msg/s, and p50/p99 at the round rate."""
+    s = results["settings"]
+    _alternated_table(
+        results, add, "round", f"### Closed loop, alternated rounds ({_size(s['sweep_payload'])})",
+        f"The same closed loop ({s['connections']} × {s['inflight']} in flight, {s['throughput_s']:g} s), "
+        "with the systems alternated round by round, each on a fresh cluster after the warm-up. A burst "
+        "of outside load then hits one round of every system instead of every run of one, so the "
+        "median of the per-round ratios is the figure to compare.",
+        lambda name: f"{name} msg/s", lambda res: _n(res.get("throughput")),
+        lambda res: res.get("throughput") or 0, _n, "msg/s")
+    rate = s.get("round_rate") or 0
+    _alternated_table(
+        results, add, "round-latency",
+        f"### Latency at {_n(rate)}/s offered, alternated rounds ({_size(s['sweep_payload'])})",
+        f"In the same rounds, before the closed loop: {s['latency_s']:g} s open loop at {_n(rate)}/s on "
+        "the fresh cluster. One such run's p99 moves by a factor of two or more from run to run on a "
+        "shared 2-CPU machine, so the medians over the rounds are the figures to compare (a ratio "
+        "below 1 means Herald's p99 is lower). Cells are p50 / p99 in ms; the median row shows p99.",
+        lambda name: f"{name} p50 / p99",
+        lambda res: f"{_ms((res.get('latency_us') or {}).get('p50'))} / {_ms((res.get('latency_us') or {}).get('p99'))}",
+        lambda res: (res.get("latency_us") or {}).get("p99"), _ms, "p99")
 
 
 def outside_load(results, nproc):
@@ -201,7 +227,7 @@ def section(results, plot_rel=None, plot_note=None):
             + (" ² Herald with the same load spread over the members instead, each follower forwarding "
                "to the leader." if forwarded else ""))
         add("")
-    _rounds_table(results, add)
+    _rounds_tables(results, add)
     lat = _runs(results, "latency")
     if lat:
         add("### Latency at fixed offered rates (open loop)")
@@ -297,7 +323,8 @@ def section(results, plot_rel=None, plot_note=None):
         "section and docs/benchmarks-latency.png). `bench/run --quick` is a smoke profile (1 KiB, "
         "3 s runs, one alternated round, 2 leader kills, no sweep; a few minutes) that writes only to "
         "the work directory. `--systems herald,etcd` and `--only throughput,latency,rounds,sweep,failover,disk` "
-        "select parts, `--rounds N` sets the number of alternated rounds, "
+        "select parts, `--rounds N` sets the number of alternated rounds and `--round-rate R` the "
+        "offered rate of their open-loop run (0 for none), "
         "`--workdir DIR` (default /tmp/herald-bench) holds data, logs, loadgen outputs, `results.json` "
         "and `results.md`; `bench/run --help` lists the rest. The servers are stopped at the end, "
         "on errors and on Ctrl-C. Missing etcd/NATS packages are installed with apt-get, missing "
