@@ -149,6 +149,8 @@ public final class LogStore: Sendable {
     public var statistics: LogStoreStatistics { writer.statistics }
     /// Whether a zero-filled next segment is ready (false when preallocation is off).
     var spareSegmentReady: Bool { writer.preparer?.isReady ?? false }
+    /// Whether the writer thread has ended (after a close, even one after a disk error).
+    var writerThreadExited: Bool { writer.exited.load(ordering: .acquiring) }
     /// How many times the writer asked for a next segment to be made ahead.
     var spareSegmentRequests: UInt64 { writer.preparer?.requestCount.load(ordering: .relaxed) ?? 0 }
 

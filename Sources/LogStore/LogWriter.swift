@@ -164,16 +164,14 @@ final class LogWriter: @unchecked Sendable {
                 try perform(write)
                 done.append(write.ticket)
             } catch {
-                stop(error)
-                failure = error
+                fail(error)
                 write.ticket.complete(.failure(error))
             }
         }
         do throws(LogStoreError) {
             try flushPending()
         } catch {
-            stop(error)
-            failure = error
+            fail(error)
             for ticket in done { ticket.complete(.failure(error)) }
             done.removeAll()
         }
@@ -209,8 +207,7 @@ final class LogWriter: @unchecked Sendable {
             }
             for ticket in tickets { ticket.complete(.success(())) }
         } catch {
-            stop(error)
-            failure = error
+            fail(error)
             for ticket in tickets { ticket.complete(.failure(error)) }
         }
     }
@@ -241,6 +238,15 @@ final class LogWriter: @unchecked Sendable {
     }
 
     /// A disk error stops the store for good (STYLE §5: never limp on).
+    /// Stops the store for `error`. The first disk error is the one kept for later
+    /// writes: an error after it in the same round (the sync of a file whose write just
+    /// failed, say) only follows from it, and later writes and the operator should see
+    /// the cause (ENOSPC, not the `fdatasync` that came after).
+    private func fail(_ error: LogStoreError) {
+        stop(error)
+        if failure == nil || failure == .closed { failure = error }
+    }
+
     private func stop(_ error: LogStoreError) {
         shared.mutex.withLock { $0.failure = $0.failure.flatMap { $0 == .closed ? nil : $0 } ?? error }
     }

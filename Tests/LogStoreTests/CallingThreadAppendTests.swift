@@ -105,12 +105,7 @@ struct CallingThreadAppendTests {
         // its wait (`waitForItems` answers false at once instead of blocking).
         #expect(!writer.queue.push(.close(ticket: DurabilityTicket())))
         // The writer thread, waiting for work, was woken by the close and has ended.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !writer.exited.load(ordering: .acquiring) && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(2))
-        }
-        let exited = writer.exited.load(ordering: .acquiring)
-        #expect(exited)
+        #expect(try await eventually { writer.exited.load(ordering: .acquiring) })
         let late = DurabilityTicket()
         #expect(writer.performOnCallingThread(Self.append(3...3, late)))
         #expect(late.outcome.map { if case .failure(.closed) = $0 { true } else { false } } == true)

@@ -58,3 +58,14 @@ func writeBytes(_ bytes: [UInt8], to path: String) {
 func segmentFiles(in directory: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix("segment-") }.sorted()
 }
+
+/// Polls `condition` every 2 ms until it holds or `timeout` passes.
+/// - Returns: whether it held in time.
+func eventually(within timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else { return false }
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    return true
+}
