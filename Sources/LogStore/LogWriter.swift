@@ -237,16 +237,17 @@ final class LogWriter: @unchecked Sendable {
         return file
     }
 
-    /// A disk error stops the store for good (STYLE §5: never limp on).
-    /// Stops the store for `error`. The first disk error is the one kept for later
-    /// writes: an error after it in the same round (the sync of a file whose write just
-    /// failed, say) only follows from it, and later writes and the operator should see
-    /// the cause (ENOSPC, not the `fdatasync` that came after).
+    /// Stops the store for `error`: a disk error stops it for good (STYLE §5: never limp
+    /// on). The first disk error is the one kept for later writes: an error after it in
+    /// the same round (the sync of a file whose write just failed, say) only follows from
+    /// it, and later writes and the operator should see the cause (ENOSPC, not the
+    /// `fdatasync` that came after).
     private func fail(_ error: LogStoreError) {
         stop(error)
         if failure == nil || failure == .closed { failure = error }
     }
 
+    /// Records `error` in the shared state, keeping an earlier disk error.
     private func stop(_ error: LogStoreError) {
         shared.mutex.withLock { $0.failure = $0.failure.flatMap { $0 == .closed ? nil : $0 } ?? error }
     }
