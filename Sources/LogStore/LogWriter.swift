@@ -168,14 +168,20 @@ final class LogWriter: @unchecked Sendable {
                 write.ticket.complete(.failure(error))
             }
         }
-        do throws(LogStoreError) {
-            try flushPending()
-        } catch {
-            fail(error)
-            for ticket in done { ticket.complete(.failure(error)) }
-            done.removeAll()
+        if !hasFailed {
+            do throws(LogStoreError) { try flushPending() } catch { fail(error) }
         }
-        sync(done)
+        if let failure, hasFailed {
+            // NB: after a disk error nothing more is written or synced, and writes of this
+            // round fail too, even those performed before it: a second fdatasync reports
+            // success once the kernel has reported (and cleared) the error of pages it
+            // dropped, and a retried write would add entries after refused ones.
+            for ticket in done { ticket.complete(.failure(failure)) }
+            done.removeAll()
+            discardUnwritten()
+        } else {
+            sync(done)
+        }
         guard closing.isEmpty else {
             trimClosedLog()
             preparer?.stop()
@@ -184,6 +190,19 @@ final class LogWriter: @unchecked Sendable {
             return false
         }
         return true
+    }
+
+    /// Whether the store stopped for a disk error (not for a close).
+    private var hasFailed: Bool { failure.map { $0 != .closed } ?? false }
+
+    /// Drops what a failed store had buffered or marked for a sync.
+    private func discardUnwritten() {
+        pending.removeAll()
+        pendingOffsets.removeAll()
+        pendingTerms.removeAll()
+        dirty.removeAll()
+        directoryDirty = false
+        writePosition = pendingStartOffset
     }
 
     /// Makes the round durable: one `fdatasync` per segment it wrote, then the directory

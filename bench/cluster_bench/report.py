@@ -100,7 +100,8 @@ def _rounds_tables(results, add):
     _alternated_table(
         results, add, "round", f"### Closed loop, alternated rounds ({_size(s['sweep_payload'])})",
         f"The same closed loop ({s['connections']} × {s['inflight']} in flight, {s['throughput_s']:g} s), "
-        "with the systems alternated round by round, each on a fresh cluster after the warm-up. A burst "
+        "with the systems alternated round by round, each on a fresh cluster after the warm-up"
+        + (" and the round's open-loop run" if _runs(results, "round-latency") else "") + ". A burst "
         "of outside load then hits one round of every system instead of every run of one, so the "
         "median of the per-round ratios is the figure to compare.",
         lambda name: f"{name} msg/s", lambda res: _n(res.get("throughput")),
@@ -110,8 +111,9 @@ def _rounds_tables(results, add):
         results, add, "round-latency",
         f"### Latency at {_n(rate)}/s offered, alternated rounds ({_size(s['sweep_payload'])})",
         f"In the same rounds, before the closed loop: {s['latency_s']:g} s open loop at {_n(rate)}/s on "
-        "the fresh cluster. One such run's p99 moves by a factor of two or more from run to run on a "
-        "shared 2-CPU machine, so the medians over the rounds are the figures to compare (a ratio "
+        f"the fresh cluster. One such run's p99 moves by a factor of two or more from run to run on a "
+        f"shared {results.get('machine', {}).get('nproc', '?')}-CPU machine, so the medians over the rounds "
+        "are the figures to compare (a ratio "
         "below 1 means Herald's p99 is lower). Cells are p50 / p99 in ms; the median row shows p99.",
         lambda name: f"{name} p50 / p99",
         lambda res: f"{_ms((res.get('latency_us') or {}).get('p50'))} / {_ms((res.get('latency_us') or {}).get('p99'))}",
