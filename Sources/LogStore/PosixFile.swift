@@ -121,7 +121,14 @@ enum PosixFile {
         guard let dir = opendir(path) else { throw fail("opendir", path) }
         defer { closedir(dir) }
         var names: [String] = []
-        while let entry = readdir(dir) {
+        while true {
+            // NB: readdir returns nil both at the end and on an error; a listing cut short
+            // by an I/O error would make recovery open a shorter log.
+            errno = 0
+            guard let entry = readdir(dir) else {
+                if errno != 0 { throw fail("readdir", path) }
+                break
+            }
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
