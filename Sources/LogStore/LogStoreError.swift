@@ -18,6 +18,9 @@ public enum LogStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     case corruptMetadata(file: String)
     /// A system call failed; `errno` is the C error number.
     case io(operation: String, path: String, errno: Int32)
+    /// An entry's record would be larger than `LogStoreOptions.maxRecordBytes`, so it
+    /// could not be read back; nothing of the append was written.
+    case recordTooLarge(index: LogIndex, bytes: Int, limit: Int)
     /// The store was closed, or stopped after an earlier disk error.
     case closed
 
@@ -38,6 +41,8 @@ public enum LogStoreError: Error, Hashable, Sendable, CustomStringConvertible {
             return "\(file): checksum mismatch"
         case .io(let operation, let path, let errno):
             return "\(operation)(\(path)) failed: errno \(errno)"
+        case .recordTooLarge(let index, let bytes, let limit):
+            return "entry \(index.rawValue) needs a record of \(bytes) bytes, above the limit of \(limit)"
         case .closed:
             return "log store is closed"
         }

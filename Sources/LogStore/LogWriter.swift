@@ -285,6 +285,14 @@ final class LogWriter: @unchecked Sendable {
         }
         let last = logicalLastIndex
         if entries.firstIndex > last.advanced(by: 1) { return .nonContiguous(first: entries.firstIndex, lastIndex: last) }
+        // NB: recovery and reads refuse a record above the limit as damage, so one
+        // written anyway would be acknowledged and then lost.
+        for k in 0..<entries.count {
+            let bytes = entries.recordRange(k).count - RecordCodec.headerSize
+            if bytes > options.maxRecordBytes {
+                return .recordTooLarge(index: entries.firstIndex.advanced(by: UInt64(k)), bytes: bytes, limit: options.maxRecordBytes)
+            }
+        }
         return nil
     }
 

@@ -23,20 +23,6 @@ struct DiskErrorTests {
         try #require(dup2(replacement, segment) == segment, "dup2: errno \(errno)")
     }
 
-    /// `appendOnCallingThread` once the writer thread has let go of the previous round
-    /// (an awaited write is answered before its round ends, so the lock may still be
-    /// held for a moment).
-    private static func appendOnCallingThread(_ entries: [Entry], to store: LogStore) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while try !store.appendOnCallingThread(entries) {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("the writer thread kept its round lock for 10 s")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(1))
-        }
-    }
-
     private static func isIOError(_ error: LogStoreError, operation: String, errno expected: Int32) -> Bool {
         if case .io(operation, _, expected) = error { return true }
         return false
@@ -64,7 +50,7 @@ struct DiskErrorTests {
         // Stopped: the next writes fail with the same error, through either path, and a
         // hard state is not recorded either.
         await #expect(throws: refused) { try await store.append(makeEntries(21...21)) }
-        await #expect(throws: refused) { try await Self.appendOnCallingThread(makeEntries(21...21), to: store) }
+        await #expect(throws: refused) { try await appendOnCallingThreadWhenFree(makeEntries(21...21), to: store) }
         await #expect(throws: refused) { try await store.save(HardState(term: Term(2), vote: nil, commit: LogIndex(20))) }
         // The close is taken even though the store failed: the writer thread ends.
         await store.close()
@@ -77,16 +63,16 @@ struct DiskErrorTests {
     func syncRefused() async throws {
         let dir = TemporaryDirectory("sync-refused")
         let store = try LogStore(directory: dir.path)
-        try await Self.appendOnCallingThread(makeEntries(1...20), to: store)
+        try await appendOnCallingThreadWhenFree(makeEntries(1...20), to: store)
         try Self.redirectOpenSegment(of: store, to: "/dev/null")
 
         var failure: LogStoreError?
-        do { try await Self.appendOnCallingThread(makeEntries(21...25), to: store) } catch let error as LogStoreError { failure = error }
+        do { try await appendOnCallingThreadWhenFree(makeEntries(21...25), to: store) } catch let error as LogStoreError { failure = error }
         let refused = try #require(failure)
         #expect(Self.isIOError(refused, operation: "fdatasync", errno: EINVAL), "got \(refused)")
         // Not retried: a later fsync could succeed without the lost pages being on disk.
         await #expect(throws: refused) { try await store.append(makeEntries(21...21)) }
-        await #expect(throws: refused) { try await Self.appendOnCallingThread(makeEntries(26...26), to: store) }
+        await #expect(throws: refused) { try await appendOnCallingThreadWhenFree(makeEntries(26...26), to: store) }
         await store.close()
         #expect(try await eventually { store.writerThreadExited })
 

@@ -91,6 +91,31 @@ struct LogStoreTests {
         await #expect(throws: LogStoreError.closed) { try await store.append(makeEntries(6...6)) }
     }
 
+    @Test("an entry too large for a record is refused before anything is written; the store goes on")
+    func oversizedRecordRefused() async throws {
+        let dir = TemporaryDirectory()
+        // Incompressible below the compression threshold, so the record is the entry's
+        // 17-byte header plus its data.
+        let options = LogStoreOptions(maxRecordBytes: 1_000)
+        let store = try LogStore(directory: dir.path, options: options)
+        try await store.append(makeEntries(1...2, size: 983))
+        let tooLarge = LogStoreError.recordTooLarge(index: LogIndex(4), bytes: 1_001, limit: 1_000)
+        await #expect(throws: tooLarge) {
+            try await store.append(makeEntries(3...3, size: 983) + makeEntries(4...4, size: 984))
+        }
+        await #expect(throws: tooLarge) {
+            try await appendOnCallingThreadWhenFree(makeEntries(3...3) + makeEntries(4...4, size: 984), to: store)
+        }
+        // Nothing of the refused appends was written, and the store takes the next one.
+        #expect(store.lastIndex == LogIndex(2))
+        try await store.append(makeEntries(3...4))
+        await store.close()
+
+        let reopened = try LogStore(directory: dir.path, options: options)
+        #expect(try reopened.entries(from: LogIndex(1), to: LogIndex(5)) == makeEntries(1...2, size: 983) + makeEntries(3...4))
+        await reopened.close()
+    }
+
     @Test("reads stop at the byte cap but always return at least one entry")
     func byteCap() async throws {
         let dir = TemporaryDirectory()

@@ -1,6 +1,7 @@
 import Foundation
 import LogStore
 import RaftCore
+import Testing
 
 /// A fresh directory under the system temp dir, removed when the value goes away.
 final class TemporaryDirectory {
@@ -68,4 +69,18 @@ func eventually(within timeout: Duration = .seconds(10), _ condition: () -> Bool
         try await Task.sleep(for: .milliseconds(2))
     }
     return true
+}
+
+/// `store.appendOnCallingThread(entries)` once the writer thread has let go of its
+/// round: an awaited write is answered before its round ends, so right after one the
+/// lock may still be held for a moment (and the call does nothing, returning false).
+func appendOnCallingThreadWhenFree(_ entries: [Entry], to store: LogStore) async throws {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while try !store.appendOnCallingThread(entries) {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("the writer thread kept its round lock for 10 s")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(1))
+    }
 }
