@@ -62,9 +62,9 @@ func segmentFiles(in directory: String) -> [String] {
 
 /// Polls `condition` every 2 ms until it holds or `timeout` passes.
 /// - Returns: whether it held in time.
-func eventually(within timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Bool {
+func eventually(within timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
-    while !condition() {
+    while try !condition() {
         guard ContinuousClock.now < deadline else { return false }
         try await Task.sleep(for: .milliseconds(2))
     }
@@ -75,12 +75,7 @@ func eventually(within timeout: Duration = .seconds(10), _ condition: () -> Bool
 /// round: an awaited write is answered before its round ends, so right after one the
 /// lock may still be held for a moment (and the call does nothing, returning false).
 func appendOnCallingThreadWhenFree(_ entries: [Entry], to store: LogStore) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while try !store.appendOnCallingThread(entries) {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("the writer thread kept its round lock for 10 s")
-            return
-        }
-        try await Task.sleep(for: .milliseconds(1))
+    if try await !eventually({ try store.appendOnCallingThread(entries) }) {
+        Issue.record("the writer thread kept its round lock for 10 s")
     }
 }
