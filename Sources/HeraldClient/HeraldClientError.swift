@@ -67,8 +67,9 @@ public struct HeraldClientError: Error, Hashable, Sendable, CustomStringConverti
     }
 
     /// Whether sending the same request again may succeed: connection loss, timeouts,
-    /// unreachable clusters and retryable node codes (`overloaded`, `unavailable`,
-    /// `outcomeUnknown`, `internal`). Retry enqueues with the same idempotency key.
+    /// unreachable clusters and retryable node codes (`overloaded`, `insufficientStorage`,
+    /// `unavailable`, `outcomeUnknown`, `internal`). Retry enqueues with the same
+    /// idempotency key.
     public var isRetryable: Bool {
         switch code {
         case .connectionLost, .timeout, .unreachable: true

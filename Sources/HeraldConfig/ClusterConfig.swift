@@ -12,15 +12,18 @@ public struct ClusterConfig: Equatable, Sendable {
     public var nodes: [NodeConfig]
     /// Scheduled backups of each node's state, if configured.
     public var backup: BackupSchedule?
+    /// Limits that protect each node's data disk.
+    public var storage: StorageLimits
 
     /// Creates a configuration; use `ConfigLoader` to get a validated one from a file.
     public init(clusterName: String, dataDirectory: String, raft: RaftTimings, nodes: [NodeConfig],
-                backup: BackupSchedule? = nil) {
+                backup: BackupSchedule? = nil, storage: StorageLimits = StorageLimits()) {
         self.clusterName = clusterName
         self.dataDirectory = dataDirectory
         self.raft = raft
         self.nodes = nodes
         self.backup = backup
+        self.storage = storage
     }
 
     /// Where node `node` keeps its backups, if backups are configured.

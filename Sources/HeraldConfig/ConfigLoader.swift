@@ -5,7 +5,9 @@ import Foundation
 /// until a configuration has passed.
 public enum ConfigLoader {
     /// The keys of the top-level object.
-    static let topLevelKeys = ["clusterName", "dataDirectory", "raft", "nodes", "backup"]
+    static let topLevelKeys = ["clusterName", "dataDirectory", "raft", "nodes", "backup", "storage"]
+    /// The keys of `storage`.
+    static let storageKeys = ["minFreeMegabytes"]
     /// The keys of `backup`.
     static let backupKeys = ["directory", "intervalMinutes", "keep"]
     /// The keys of `raft`.
@@ -60,8 +62,20 @@ public enum ConfigLoader {
         let backup = try top.optional("backup").map { value throws(ConfigError) in
             try readBackup(value, file: file, baseDirectory: baseDirectory)
         }
+        let storage = try top.optional("storage").map { value throws(ConfigError) in
+            try readStorage(value, file: file)
+        } ?? StorageLimits()
         return ClusterConfig(clusterName: clusterName, dataDirectory: dataDirectory, raft: raft, nodes: nodes,
-                             backup: backup)
+                             backup: backup, storage: storage)
+    }
+
+    private static func readStorage(_ value: JSONValue, file: String) throws(ConfigError) -> StorageLimits {
+        let reader = try ObjectReader(value, file: file, path: "storage")
+        try reader.rejectUnknownKeys(known: storageKeys)
+        guard reader.optional("minFreeMegabytes") != nil else { return StorageLimits() }
+        // NB: up to 1 PiB, so the byte count cannot overflow.
+        let megabytes = try reader.integer("minFreeMegabytes", in: 0...(1 << 30))
+        return StorageLimits(minFreeBytes: UInt64(megabytes) << 20)
     }
 
     private static func readRaft(_ value: JSONValue, file: String) throws(ConfigError) -> RaftTimings {

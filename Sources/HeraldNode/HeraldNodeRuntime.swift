@@ -90,6 +90,7 @@ public struct HeraldNodeRuntime {
 
         let started = ContinuousClock.now
         let metrics = NodeMetrics()
+        let diskSpace = DiskSpaceGuard(path: directory.path, minimumFreeBytes: cluster.storage.minFreeBytes, logger: logger)
         var backups: BackupService?
         if let schedule = cluster.backup, let backupDirectory = cluster.backupDirectory(of: node) {
             do {
@@ -102,7 +103,7 @@ public struct HeraldNodeRuntime {
         }
         let endpoints = NodeEndpoints(cluster: cluster, node: node, raft: raft, applier: applier, snapshots: snapshots,
                                       transport: transport, backups: backups, metricsRegistry: metrics,
-                                      started: started)
+                                      diskSpace: diskSpace, started: started)
         let http = AdminHTTPServer(endpoint: node.httpAddress, logger: logger, endpoints: endpoints)
 
         var producerAddresses: [NodeID: Endpoint] = [:]
@@ -110,7 +111,7 @@ public struct HeraldNodeRuntime {
         let forwarder = LeaderForwarder(me: me, addresses: producerAddresses, logger: logger)
         let handler = ProducerRequestHandler(
             me: me, raft: raft, applier: applier, machine: QueueStateMachine(), validator: EnvelopeValidator(),
-            forwarder: forwarder, clusterStatus: { [cluster] in await ClusterStatusCollector(cluster: cluster).collect() })
+            forwarder: forwarder, diskSpace: diskSpace, clusterStatus: { [cluster] in await ClusterStatusCollector(cluster: cluster).collect() })
         let producers = ProducerServer(listenAddress: node.clientAddress, me: me, handler: handler, metrics: metrics, logger: logger,
                                        leader: { raft.currentStatus.leader })
         let group = ServiceGroup(
@@ -150,6 +151,7 @@ struct NodeEndpoints: AdminEndpoints {
     let transport: PeerTransport
     let backups: BackupService?
     let metricsRegistry: NodeMetrics
+    let diskSpace: DiskSpaceGuard
     let started: ContinuousClock.Instant
 
     func metrics() async -> String {
@@ -189,6 +191,7 @@ struct NodeEndpoints: AdminEndpoints {
             clusterName: cluster.clusterName, region: node.region, raft: raftStatus,
             stateDigest: digest.high ^ digest.low,
             connectedPeers: transport.connectedPeers.map(\.rawValue),
-            uptimeSeconds: elapsed.seconds)
+            uptimeSeconds: elapsed.seconds,
+            dataDisk: diskSpace.usage(), minFreeBytes: diskSpace.minimumFreeBytes)
     }
 }

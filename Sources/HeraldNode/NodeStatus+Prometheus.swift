@@ -27,6 +27,16 @@ extension NodeStatus {
               })
         gauge("herald_ready", "1 when the node is ready for traffic.", [("{\(node)}", notReadyReason == nil ? 1 : 0)])
         gauge("herald_uptime_seconds", "Seconds since the process started.", [("{\(node)}", uptimeSeconds)])
+        if let dataDisk {
+            gauge("herald_data_disk_free_bytes", "Bytes free for heraldd on the data directory's file system.",
+                  [("{\(node)}", Double(dataDisk.freeBytes))])
+            gauge("herald_data_disk_size_bytes", "Size of the data directory's file system.",
+                  [("{\(node)}", Double(dataDisk.totalBytes))])
+        }
+        gauge("herald_data_disk_min_free_bytes", "Free space below which the node refuses new messages while it leads (0: never).",
+              [("{\(node)}", Double(minFreeBytes))])
+        gauge("herald_data_disk_low", "1 while the data disk has less free space than the minimum (new messages refused).",
+              [("{\(node)}", isLowOnDisk ? 1 : 0)])
         return out
     }
 }

@@ -15,16 +15,29 @@ public struct NodeStatus: Sendable {
     public var connectedPeers: [UInt64]
     /// Seconds since the process started.
     public var uptimeSeconds: Double
+    /// The space of the data directory's file system; nil when it cannot be measured.
+    public var dataDisk: DiskUsage?
+    /// The free space below which this node, when it leads, refuses new messages (0: never).
+    public var minFreeBytes: UInt64
 
     /// Creates a status.
     public init(clusterName: String, region: String, raft: RaftStatus, stateDigest: UInt64,
-                connectedPeers: [UInt64], uptimeSeconds: Double) {
+                connectedPeers: [UInt64], uptimeSeconds: Double, dataDisk: DiskUsage? = nil, minFreeBytes: UInt64 = 0) {
         self.clusterName = clusterName
         self.region = region
         self.raft = raft
         self.stateDigest = stateDigest
         self.connectedPeers = connectedPeers
         self.uptimeSeconds = uptimeSeconds
+        self.dataDisk = dataDisk
+        self.minFreeBytes = minFreeBytes
+    }
+
+    /// Whether the data disk has less free space than `minFreeBytes`, so that new
+    /// messages are refused while this node leads.
+    public var isLowOnDisk: Bool {
+        guard minFreeBytes > 0, let dataDisk else { return false }
+        return dataDisk.freeBytes < minFreeBytes
     }
 
     /// Why the node should not receive traffic yet, or nil when it is ready.
@@ -55,6 +68,10 @@ public struct NodeStatus: Sendable {
         fields.append(("connectedPeers", "[" + connectedPeers.sorted().map(String.init).joined(separator: ",") + "]"))
         fields.append(("ready", notReadyReason == nil ? "true" : "false"))
         fields.append(("uptimeSeconds", "\(uptimeSeconds)"))
+        fields.append(("dataDiskFreeBytes", dataDisk.map { "\($0.freeBytes)" } ?? "null"))
+        fields.append(("dataDiskTotalBytes", dataDisk.map { "\($0.totalBytes)" } ?? "null"))
+        fields.append(("minFreeBytes", "\(minFreeBytes)"))
+        fields.append(("refusingNewMessages", isLowOnDisk ? "true" : "false"))
         return "{" + fields.map { "\(JSONText.quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 }

@@ -15,6 +15,8 @@ struct ProducerRequestHandler: Sendable {
     let machine: QueueStateMachine
     let validator: EnvelopeValidator
     let forwarder: LeaderForwarder
+    /// Refuses new messages while the data disk is nearly full.
+    let diskSpace: DiskSpaceGuard
     /// Where fresh message ids come from.
     let messageIDs = MessageIDSequence()
     let clusterStatus: @Sendable () async -> ClusterStatusReport
@@ -123,6 +125,7 @@ struct ProducerRequestHandler: Sendable {
 
     /// Builds and validates the enqueue command (a fresh message id, the leader's time).
     private func prepareEnqueue(_ envelope: EnvelopeFields) -> Result<QueueCommand, ProducerError> {
+        if let refusal = diskSpace.refusal(at: me.rawValue) { return .failure(refusal) }
         let stamp = now()
         let request = EnqueueRequest(
             messageID: messageIDs.next(at: stamp),

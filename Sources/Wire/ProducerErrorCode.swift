@@ -35,12 +35,15 @@ public struct ProducerErrorCode: RawRepresentable, Hashable, Sendable, CustomStr
     public static let `internal` = ProducerErrorCode(rawValue: 13)
     /// A request arrived before `hello`.
     public static let helloRequired = ProducerErrorCode(rawValue: 14)
+    /// The leader's data disk is nearly full; new messages are refused until space is
+    /// freed (other requests are served). Retry after a pause.
+    public static let insufficientStorage = ProducerErrorCode(rawValue: 15)
 
     /// Every code protocol version 1 defines.
     public static let known: [ProducerErrorCode] = [
         .malformedRequest, .unknownRequest, .unsupportedVersion, .frameTooLarge, .invalidAddress,
         .invalidMessage, .messageTooLarge, .tooManyRecipients, .notFound, .overloaded, .unavailable,
-        .outcomeUnknown, .internal, .helloRequired,
+        .outcomeUnknown, .internal, .helloRequired, .insufficientStorage,
     ]
 
     /// The name in docs/protocol.md (`unavailable`), or `code N` for a code this build
@@ -61,14 +64,17 @@ public struct ProducerErrorCode: RawRepresentable, Hashable, Sendable, CustomStr
         case 12: "outcomeUnknown"
         case 13: "internal"
         case 14: "helloRequired"
+        case 15: "insufficientStorage"
         default: "code \(rawValue)"
         }
     }
 
     /// Whether the same request may succeed if sent again (after a pause for
-    /// `overloaded`; with the same idempotency key for `outcomeUnknown`).
+    /// `overloaded` and `insufficientStorage`; with the same idempotency key for
+    /// `outcomeUnknown`).
     public var isRetryable: Bool {
         self == .overloaded || self == .unavailable || self == .outcomeUnknown || self == .internal
+            || self == .insufficientStorage
     }
 
     public var description: String { name }

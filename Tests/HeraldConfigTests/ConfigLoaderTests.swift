@@ -106,6 +106,24 @@ struct ConfigLoaderTests {
         #expect(loadError(misspelt) == #"cluster.json: backup.intervalMinute: unknown key (did you mean "intervalMinutes"?)"#)
     }
 
+    @Test("the optional storage section sets the free space below which new mail is refused")
+    func storageSection() throws {
+        func withStorage(_ body: String) -> String {
+            validConfig.replacingOccurrences(of: #""dataDirectory": "data","#,
+                                              with: #""dataDirectory": "data", "storage": "# + body + ",")
+        }
+        #expect(try load(validConfig).storage.minFreeBytes == 1 << 30)
+        #expect(try load(withStorage("{}")).storage.minFreeBytes == 1 << 30)
+        #expect(try load(withStorage(#"{"minFreeMegabytes": 512}"#)).storage.minFreeBytes == 512 << 20)
+        #expect(try load(withStorage(#"{"minFreeMegabytes": 0}"#)).storage.minFreeBytes == 0)
+        #expect(loadError(withStorage(#"{"minFreeMegabytes": -1}"#))
+            == "cluster.json: storage.minFreeMegabytes: -1 is out of range (0-1073741824)")
+        #expect(loadError(withStorage(#"{"minFreeMegabytes": "1G"}"#))
+            == "cluster.json: storage.minFreeMegabytes: expected an integer, found a string")
+        #expect(loadError(withStorage(#"{"minFreeMB": 5}"#))?.hasPrefix("cluster.json: storage.minFreeMB: unknown key") == true)
+        #expect(loadError(withStorage("[]")) == "cluster.json: storage: expected an object, found an array")
+    }
+
     @Test("an empty node list is refused")
     func emptyNodeList() {
         let text = #"{"clusterName": "x", "dataDirectory": "/d", "raft": {"tickMilliseconds": 100, "heartbeatTicks": 1, "electionTicks": 10}, "nodes": []}"#

@@ -332,7 +332,10 @@ struct ProducerCodecTests {
         #expect(decoded.response == .error(ProducerErrorCode(rawValue: 77), detail: "new"))
         #expect(ProducerErrorCode(rawValue: 77).name == "code 77")
         #expect(ProducerErrorCode.outcomeUnknown.name == "outcomeUnknown")
-        #expect(ProducerErrorCode.known.map(\.rawValue) == Array(1...14))
+        #expect(ProducerErrorCode.known.map(\.rawValue) == Array(1...15))
+        #expect(ProducerErrorCode.insufficientStorage.name == "insufficientStorage")
+        #expect(ProducerErrorCode.insufficientStorage.isRetryable)
+        #expect(Set(ProducerErrorCode.known.map(\.name)).count == ProducerErrorCode.known.count)
     }
 
     @Test("decode failures map to the error code a node answers")

@@ -83,14 +83,15 @@ class ErrorCode:
     OUTCOME_UNKNOWN = 12
     INTERNAL = 13
     HELLO_REQUIRED = 14
+    INSUFFICIENT_STORAGE = 15
 
     NAMES = {
         1: "malformedRequest", 2: "unknownRequest", 3: "unsupportedVersion", 4: "frameTooLarge",
         5: "invalidAddress", 6: "invalidMessage", 7: "messageTooLarge", 8: "tooManyRecipients",
         9: "notFound", 10: "overloaded", 11: "unavailable", 12: "outcomeUnknown", 13: "internal",
-        14: "helloRequired",
+        14: "helloRequired", 15: "insufficientStorage",
     }
-    RETRYABLE = frozenset({10, 11, 12, 13})
+    RETRYABLE = frozenset({10, 11, 12, 13, 15})
 
     @classmethod
     def name(cls, code: int) -> str:

@@ -292,6 +292,12 @@ class ClientTests(unittest.TestCase):
         self.assertEqual(caught.exception.name, "unavailable")
         self.assertTrue(caught.exception.retryable)
 
+    def test_insufficient_storage_is_named_and_retryable(self):
+        error = h.HeraldError(h.ErrorCode.INSUFFICIENT_STORAGE, "node 1 has 10 MiB free on its data disk")
+        self.assertEqual(error.name, "insufficientStorage")
+        self.assertTrue(error.retryable)
+        self.assertEqual(str(error), "insufficientStorage: node 1 has 10 MiB free on its data disk")
+
     def test_failover_to_second_address(self):
         def script(conn):
             conn.accept_hello(node=2)

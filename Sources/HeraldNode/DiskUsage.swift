@@ -1,0 +1,38 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The space of the file system holding a directory, as `statvfs(3)` reports it.
+public struct DiskUsage: Sendable, Equatable {
+    /// Bytes an unprivileged process may still write (`f_bavail`: the blocks reserved
+    /// for root are not counted, because `heraldd` should not run as root).
+    public var freeBytes: UInt64
+    /// The file system's size.
+    public var totalBytes: UInt64
+
+    /// Creates a reading.
+    public init(freeBytes: UInt64, totalBytes: UInt64) {
+        self.freeBytes = freeBytes
+        self.totalBytes = totalBytes
+    }
+
+    /// Why a directory's file system could not be measured.
+    public struct MeasureError: Error, CustomStringConvertible {
+        /// The sentence for the operator.
+        public let description: String
+    }
+
+    /// Measures the file system that holds `path`.
+    /// - Parameter path: any file or directory on it.
+    /// - Returns: its free and total bytes.
+    /// - Throws: `MeasureError` when `statvfs` fails (no such path, no permission).
+    public static func measure(_ path: String) throws(MeasureError) -> DiskUsage {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else {
+            throw MeasureError(description: "cannot measure the free space of \(path): \(String(cString: strerror(errno)))")
+        }
+        let blockSize = UInt64(info.f_frsize)
+        return DiskUsage(freeBytes: UInt64(info.f_bavail) * blockSize, totalBytes: UInt64(info.f_blocks) * blockSize)
+    }
+}
