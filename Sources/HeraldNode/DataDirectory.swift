@@ -1,4 +1,5 @@
 import Foundation
+import StateStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,9 +24,9 @@ public final class DataDirectory: Sendable {
     /// - Throws: `OpenError` when the directory cannot be created or another process holds it.
     public init(path: String) throws(OpenError) {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try DurableFiles.makeDirectory(path)
         } catch {
-            throw OpenError(description: "cannot create data directory \(path): \(error.localizedDescription)")
+            throw OpenError(description: "cannot create data directory \(path): \(error)")
         }
         let lockPath = path + "/LOCK"
         let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)

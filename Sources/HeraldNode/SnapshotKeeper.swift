@@ -31,7 +31,7 @@ final class SnapshotKeeper: Sendable {
         self.directory = directory
         self.keep = keep
         self.servingLease = servingLease
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try DurableFiles.makeDirectory(directory)
         for name in try FileManager.default.contentsOfDirectory(atPath: directory) where Self.parse(name) == nil {
             try FileManager.default.removeItem(atPath: directory + "/" + name)
         }

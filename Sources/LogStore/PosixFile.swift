@@ -106,14 +106,24 @@ enum PosixFile {
         access(path, F_OK) == 0
     }
 
-    /// Creates a directory and any missing parents.
+    /// Creates a directory and any missing parents, then fsyncs the parent of each one it
+    /// created: a new directory's name lives in its parent, and without that sync a
+    /// power loss could take the whole log directory with acknowledged entries in it.
     static func makeDirectories(_ path: String) throws(LogStoreError) {
         var prefix = path.hasPrefix("/") ? "/" : ""
+        var parent = path.hasPrefix("/") ? "/" : "."
+        var createdIn: [String] = []
         for component in path.split(separator: "/") {
             prefix += component
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw fail("mkdir", prefix) }
+            if mkdir(prefix, 0o755) == 0 {
+                createdIn.append(parent)
+            } else if errno != EEXIST {
+                throw fail("mkdir", prefix)
+            }
+            parent = prefix
             prefix += "/"
         }
+        for directory in createdIn { try syncDirectory(directory) }
     }
 
     /// Names of the entries of a directory (without `.` and `..`).

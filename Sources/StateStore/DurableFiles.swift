@@ -38,9 +38,24 @@ public enum DurableFiles {
         do { try FileManager.default.removeItem(atPath: path) } catch { throw fail("remove", path) }
     }
 
-    static func makeDirectory(_ path: String) throws(StateStoreError) {
+    /// Creates `path` and any missing parents, then fsyncs the parent of each directory
+    /// it created, so that they are still there after a power loss (a new directory's
+    /// name lives in its parent, which fsyncs of files inside it do not cover).
+    /// - Throws: `.io` naming the step that failed.
+    public static func makeDirectory(_ path: String) throws(StateStoreError) {
+        var missing: [String] = []
+        var ancestor = path
+        while !ancestor.isEmpty, ancestor != "/", !exists(ancestor) {
+            missing.append(ancestor)
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
+        guard !missing.isEmpty else { return }
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
             throw fail("mkdir", path)
+        }
+        for created in missing.reversed() {
+            let parent = (created as NSString).deletingLastPathComponent
+            try sync(parent.isEmpty ? "." : parent)
         }
     }
 

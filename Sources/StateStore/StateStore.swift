@@ -42,7 +42,8 @@ public final class StateStore: @unchecked Sendable {
         self.options = options
         try SnapshotInstaller.finishInterruptedInstall(dataDirectory: path)
         let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        if !parent.isEmpty { try DurableFiles.makeDirectory(parent) }
+        let isNew = !DurableFiles.exists(path)
 
         let databaseOptions = rocksdb_options_create()!
         rocksdb_options_set_create_if_missing(databaseOptions, 1)
@@ -123,6 +124,9 @@ public final class StateStore: @unchecked Sendable {
             rocksdb_writeoptions_disable_WAL(bufferedWriteOptions, 1)
         }
         readOptions = rocksdb_readoptions_create()!
+        // NB: RocksDB fsyncs what it creates inside the database directory, not the
+        // directory's own name in its parent.
+        if isNew { try DurableFiles.sync(parent.isEmpty ? "." : parent) }
     }
 
     deinit {
