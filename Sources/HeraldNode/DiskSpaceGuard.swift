@@ -29,6 +29,7 @@ public final class DiskSpaceGuard: Sendable {
         var failure: String?
     }
 
+    /// Creates a guard; nothing is measured until the first reading is asked for.
     /// - Parameters:
     ///   - path: the node's data directory.
     ///   - minimumFreeBytes: the free space below which enqueues are refused (0: never).
@@ -43,22 +44,30 @@ public final class DiskSpaceGuard: Sendable {
 
     /// The latest reading, measured again when older than the interval; nil while the
     /// disk cannot be measured (logged as an error).
+    ///
+    /// One caller measures at a time, outside the lock: the others meanwhile get the
+    /// previous reading, so a slow file system (a stuck network mount) holds up only the
+    /// caller that measures, not every enqueue.
     public func usage() -> DiskUsage? {
         let now = ContinuousClock.now
-        return state.withLock { state -> DiskUsage? in
-            if let measuredAt = state.measuredAt, now - measuredAt < interval { return state.usage }
+        let (cached, due) = state.withLock { state -> (DiskUsage?, Bool) in
+            if let measuredAt = state.measuredAt, now - measuredAt < interval { return (state.usage, false) }
             state.measuredAt = now
-            do {
-                let usage = try DiskUsage.measure(path)
+            return (state.usage, true)
+        }
+        guard due else { return cached }
+        let measured = Result<DiskUsage, DiskUsage.MeasureError> { () throws(DiskUsage.MeasureError) in try DiskUsage.measure(path) }
+        return state.withLock { state -> DiskUsage? in
+            switch measured {
+            case .success(let usage):
                 state.usage = usage
                 state.failure = nil
                 noteLevel(of: usage, in: &state)
-            } catch {
+            case .failure(let error):
                 // NB: a disk that cannot be measured does not stop mail: the log and the
                 // state store fail loudly on their own when writes fail.
-                let failure = "\(error)"
-                if state.failure != failure { logger.error("\(failure)") }
-                state.failure = failure
+                if state.failure != error.description { logger.error("\(error.description)") }
+                state.failure = error.description
                 state.usage = nil
             }
             return state.usage

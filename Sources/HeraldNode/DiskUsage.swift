@@ -33,6 +33,14 @@ public struct DiskUsage: Sendable, Equatable {
             throw MeasureError(description: "cannot measure the free space of \(path): \(String(cString: strerror(errno)))")
         }
         let blockSize = UInt64(info.f_frsize)
-        return DiskUsage(freeBytes: UInt64(info.f_bavail) * blockSize, totalBytes: UInt64(info.f_blocks) * blockSize)
+        return DiskUsage(freeBytes: bytes(UInt64(info.f_bavail), of: blockSize),
+                         totalBytes: bytes(UInt64(info.f_blocks), of: blockSize))
+    }
+
+    /// `blocks × blockSize`, saturated: a file system that reports absurd counts (some
+    /// FUSE mounts do) must not crash the node.
+    private static func bytes(_ blocks: UInt64, of blockSize: UInt64) -> UInt64 {
+        let (product, overflow) = blocks.multipliedReportingOverflow(by: blockSize)
+        return overflow ? .max : product
     }
 }

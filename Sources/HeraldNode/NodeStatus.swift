@@ -33,8 +33,8 @@ public struct NodeStatus: Sendable {
         self.minFreeBytes = minFreeBytes
     }
 
-    /// Whether the data disk has less free space than `minFreeBytes`, so that new
-    /// messages are refused while this node leads.
+    /// Whether the data disk has less free space than `minFreeBytes`: while this node
+    /// leads, it refuses new messages.
     public var isLowOnDisk: Bool {
         guard minFreeBytes > 0, let dataDisk else { return false }
         return dataDisk.freeBytes < minFreeBytes
@@ -69,9 +69,9 @@ public struct NodeStatus: Sendable {
         fields.append(("ready", notReadyReason == nil ? "true" : "false"))
         fields.append(("uptimeSeconds", "\(uptimeSeconds)"))
         fields.append(("dataDiskFreeBytes", dataDisk.map { "\($0.freeBytes)" } ?? "null"))
-        fields.append(("dataDiskTotalBytes", dataDisk.map { "\($0.totalBytes)" } ?? "null"))
+        fields.append(("dataDiskSizeBytes", dataDisk.map { "\($0.totalBytes)" } ?? "null"))
         fields.append(("minFreeBytes", "\(minFreeBytes)"))
-        fields.append(("refusingNewMessages", isLowOnDisk ? "true" : "false"))
+        fields.append(("dataDiskLow", isLowOnDisk ? "true" : "false"))
         return "{" + fields.map { "\(JSONText.quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 }

@@ -125,7 +125,6 @@ struct ProducerRequestHandler: Sendable {
 
     /// Builds and validates the enqueue command (a fresh message id, the leader's time).
     private func prepareEnqueue(_ envelope: EnvelopeFields) -> Result<QueueCommand, ProducerError> {
-        if let refusal = diskSpace.refusal(at: me.rawValue) { return .failure(refusal) }
         let stamp = now()
         let request = EnqueueRequest(
             messageID: messageIDs.next(at: stamp),
@@ -139,6 +138,9 @@ struct ProducerRequestHandler: Sendable {
         } catch {
             return .failure(ProducerError(code: error.producerCode, detail: error.description))
         }
+        // NB: after validation, so a message that can never be accepted is not answered
+        // with an error that asks the producer to retry it.
+        if let refusal = diskSpace.refusal(at: me.rawValue) { return .failure(refusal) }
         return .success(.enqueue(request, at: stamp))
     }
 

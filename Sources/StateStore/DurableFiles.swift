@@ -16,6 +16,12 @@ public enum DurableFiles {
         guard fsync(fd) == 0 else { throw fail("fsync", path) }
     }
 
+    /// fsyncs the directory holding `path` (the working directory for a bare name).
+    static func syncParent(of path: String) throws(StateStoreError) {
+        let parent = (path as NSString).deletingLastPathComponent
+        try sync(parent.isEmpty ? "." : parent)
+    }
+
     /// Writes `bytes` to `path` through a temp file, fsyncs it, renames it into place and
     /// fsyncs the directory.
     /// - Throws: `.io` naming the step that failed.
@@ -24,7 +30,7 @@ public enum DurableFiles {
         guard FileManager.default.createFile(atPath: temp, contents: Data(bytes)) else { throw fail("create", temp) }
         try sync(temp)
         try rename(temp, path)
-        try sync((path as NSString).deletingLastPathComponent)
+        try syncParent(of: path)
     }
 
     static func rename(_ from: String, _ to: String) throws(StateStoreError) {
@@ -49,14 +55,17 @@ public enum DurableFiles {
             missing.append(ancestor)
             ancestor = (ancestor as NSString).deletingLastPathComponent
         }
-        guard !missing.isEmpty else { return }
+        guard !missing.isEmpty else {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw .io(operation: "mkdir", path: path, errno: ENOTDIR)
+            }
+            return
+        }
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
             throw fail("mkdir", path)
         }
-        for created in missing.reversed() {
-            let parent = (created as NSString).deletingLastPathComponent
-            try sync(parent.isEmpty ? "." : parent)
-        }
+        for created in missing.reversed() { try syncParent(of: created) }
     }
 
     /// Regular files under `directory`, as sorted relative paths.

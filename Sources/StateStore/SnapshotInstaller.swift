@@ -147,15 +147,14 @@ public final class SnapshotInstaller {
     }
 
     private func swapIn() throws(StateStoreError) {
-        let parent = (dataDirectory as NSString).deletingLastPathComponent
         let old = dataDirectory + ".old"
         if DurableFiles.exists(dataDirectory) {
             try DurableFiles.remove(old)
             try DurableFiles.rename(dataDirectory, old)
-            try DurableFiles.sync(parent)
+            try DurableFiles.syncParent(of: dataDirectory)
         }
         try DurableFiles.rename(staging, dataDirectory)
-        try DurableFiles.sync(parent)
+        try DurableFiles.syncParent(of: dataDirectory)
         try DurableFiles.remove(dataDirectory + "/" + Self.completeMarker)
         try DurableFiles.remove(old)
     }
@@ -173,14 +172,13 @@ public final class SnapshotInstaller {
     /// - Throws: `.io` if a rename fails.
     static func finishInterruptedInstall(dataDirectory: String) throws(StateStoreError) {
         let staging = dataDirectory + ".incoming", old = dataDirectory + ".old"
-        let parent = (dataDirectory as NSString).deletingLastPathComponent
         if !DurableFiles.exists(dataDirectory) {
             if DurableFiles.exists(staging + "/" + completeMarker) {
                 try DurableFiles.rename(staging, dataDirectory)
-                try DurableFiles.sync(parent)
+                try DurableFiles.syncParent(of: dataDirectory)
             } else if DurableFiles.exists(old) {
                 try DurableFiles.rename(old, dataDirectory)
-                try DurableFiles.sync(parent)
+                try DurableFiles.syncParent(of: dataDirectory)
             }
         }
         try DurableFiles.remove(dataDirectory + "/" + completeMarker)

@@ -126,7 +126,7 @@ public final class StateStore: @unchecked Sendable {
         readOptions = rocksdb_readoptions_create()!
         // NB: RocksDB fsyncs what it creates inside the database directory, not the
         // directory's own name in its parent.
-        if isNew { try DurableFiles.sync(parent.isEmpty ? "." : parent) }
+        if isNew { try DurableFiles.syncParent(of: path) }
     }
 
     deinit {

@@ -18,16 +18,17 @@ struct DurableDirectoryTests {
         #expect(FileManager.default.fileExists(atPath: nested + "/kept"))
     }
 
-    @Test("a path through a regular file is refused with the mkdir step named")
-    func refusesPathThroughFile() throws {
+    @Test("a regular file, or a path through one, is refused with the mkdir step named")
+    func refusesFiles() throws {
         let root = TemporaryDirectory("durable-dir")
         try Data([1]).write(to: URL(fileURLWithPath: root.file("file")))
-        let path = root.file("file/sub")
-        #expect {
-            try DurableFiles.makeDirectory(path)
-        } throws: { error in
-            guard case .io(let operation, let failedPath, _) = error as? StateStoreError else { return false }
-            return operation == "mkdir" && failedPath == path
+        for path in [root.file("file/sub"), root.file("file")] {
+            #expect {
+                try DurableFiles.makeDirectory(path)
+            } throws: { error in
+                guard case .io(let operation, let failedPath, _) = error as? StateStoreError else { return false }
+                return operation == "mkdir" && failedPath == path
+            }
         }
     }
 
