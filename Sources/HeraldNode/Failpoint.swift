@@ -10,7 +10,8 @@ enum Failpoint {
     static let armed: String? = ProcessInfo.processInfo.environment["HERALD_FAILPOINT"]
 
     /// Whether `name` is the armed failpoint, for points that inject a fault instead
-    /// of a crash (`snapshot-fetch-fails`: every snapshot fetch fails).
+    /// of a crash (`snapshot-fetch-fails`: every snapshot fetch fails;
+    /// `snapshot-seal-fails`: every seal of the node's own snapshots fails).
     static func isArmed(_ name: String) -> Bool { armed == name }
 
     /// Dies here if `name` is the armed failpoint.

@@ -34,8 +34,12 @@ final class NodeSnapshots: SnapshotStorage {
         case checkpointed(partial: String, index: LogIndex)
         /// The checkpoint failed; the loop stops the node.
         case failed(any Error)
-        /// The last checkpoint is being sealed off the loop (`take`).
+        /// The last checkpoint is being sealed off the loop (`seal(at:)`).
         case sealing
+        /// The snapshot is sealed and durable; the loop may compact its log to it.
+        case sealed(SnapshotMetadata)
+        /// Sealing failed (logged); the loop leaves its log as it is.
+        case sealFailed
     }
 
     private let phase = Mutex(Phase.idle)
@@ -77,19 +81,25 @@ final class NodeSnapshots: SnapshotStorage {
     /// the checkpoint to flush.
     static let checkpointFlushEntries = 10_000
 
-    func prepare() throws -> LogIndex? {
+    func prepare() throws -> SnapshotStep {
         switch phase.withLock({ $0 }) {
         case .checkpointing, .sealing:
-            return nil
+            return .waiting
         case .checkpointed(_, let index):
-            return index
+            return .checkpointed(index)
+        case .sealed(let metadata):
+            phase.withLock { $0 = .idle }
+            return .sealed(metadata, descriptor: Self.descriptorBytes)
+        case .sealFailed:
+            phase.withLock { $0 = .idle }
+            return .abandoned
         case .failed(let error):
             phase.withLock { $0 = .idle }
             throw error
         case .idle:
             try applier.store.withStore { try $0.startFlush() }
             phase.withLock { $0 = .flushing }
-            return nil
+            return .waiting
         case .flushing:
             // NB: writes go on during a flush; flush again until little is left, so the
             // checkpoint's own flush is small. A checkpoint that flushes a whole memtable
@@ -104,7 +114,7 @@ final class NodeSnapshots: SnapshotStorage {
                 }
                 return true
             }
-            guard flushed else { return nil }
+            guard flushed else { return .waiting }
             // NB: the checkpoint flushes the memtables and waits for it. Taken in the loop,
             // that stalled every node 30-320 ms each ~100k entries (the flush threads run at
             // the lowest priority, and all nodes snapshot at about the same index), and a
@@ -124,28 +134,36 @@ final class NodeSnapshots: SnapshotStorage {
                     phase.withLock { $0 = .failed(error) }
                 }
             }
-            return nil
+            return .waiting
         }
     }
 
-    func take(at metadata: SnapshotMetadata) throws -> [UInt8] {
+    func seal(at metadata: SnapshotMetadata) {
         guard case .checkpointed(let partial, let index) = phase.withLock({ $0 }), index == metadata.index else {
-            preconditionFailure("take(at:) needs the checkpoint prepare() reported, at its index")
+            preconditionFailure("seal(at:) needs the checkpoint prepare() reported, at its index")
         }
         phase.withLock { $0 = .sealing }
         sealQueue.async { [self] in
-            defer { phase.withLock { $0 = .idle } }
             do {
+                if Failpoint.isArmed("snapshot-seal-fails") {
+                    throw SnapshotSealFailure(index: metadata.index, reason: "failpoint snapshot-seal-fails")
+                }
                 let sealed = try keeper.seal(partial, metadata: metadata)
                 logger.info("snapshot taken", metadata: [
                     "index": "\(metadata.index)", "term": "\(metadata.term)",
                     "files": "\(sealed.manifest.files.count)", "bytes": "\(sealed.manifest.totalBytes)",
                 ])
+                phase.withLock { $0 = .sealed(metadata) }
             } catch {
-                logger.error("snapshot could not be sealed", metadata: ["index": "\(metadata.index)", "error": "\(error)"])
+                // NB: the log is compacted only to a sealed snapshot, so nothing is lost
+                // here: the log stays longer and the next interval tries again. Compacted
+                // first, a failed seal left followers asking for a snapshot nobody kept.
+                try? FileManager.default.removeItem(atPath: partial)
+                logger.error("snapshot could not be sealed; the log is kept until the next one",
+                             metadata: ["index": "\(metadata.index)", "error": "\(error)"])
+                phase.withLock { $0 = .sealFailed }
             }
         }
-        return Self.descriptorBytes
     }
 
     func discardCheckpoint() {
@@ -157,14 +175,30 @@ final class NodeSnapshots: SnapshotStorage {
         }
     }
 
-    /// Waits until no checkpoint runs off the loop, then drops a finished one (before an
-    /// install, it holds the state about to be replaced).
+    /// Waits until no checkpoint or seal runs off the loop, then drops a finished
+    /// checkpoint (before an install, it holds the state about to be replaced) and the
+    /// outcome of a seal (a sealed snapshot stays kept, but the loop rebuilds its state
+    /// from the install).
     private func settleCheckpoint() async {
-        while case .checkpointing = phase.withLock({ $0 }) {
-            // NB: also when cancelled (at shutdown): a checkpoint takes well under a second.
+        while isRunningOffLoop {
+            // NB: also when cancelled (at shutdown): a checkpoint or seal takes well under
+            // a second, and one cut short by the process's exit is redone after a restart.
             try? await Task.sleep(for: .milliseconds(5))
         }
         discardCheckpoint()
+        phase.withLock { phase in
+            switch phase {
+            case .sealed, .sealFailed: phase = .idle
+            default: break
+            }
+        }
+    }
+
+    private var isRunningOffLoop: Bool {
+        switch phase.withLock({ $0 }) {
+        case .checkpointing, .sealing: true
+        default: false
+        }
     }
 
     func finishBackgroundWork() async {
@@ -274,6 +308,14 @@ struct SnapshotSuperseded: Error, CustomStringConvertible {
     var index: LogIndex
     var reason: String
     var description: String { "the leader's snapshot at index \(index.rawValue) was replaced: \(reason)" }
+}
+
+/// A checkpoint could not be sealed (only injected by a failpoint; real failures are
+/// the keeper's I/O errors).
+struct SnapshotSealFailure: Error, CustomStringConvertible {
+    var index: LogIndex
+    var reason: String
+    var description: String { "cannot seal the snapshot at index \(index.rawValue): \(reason)" }
 }
 
 /// A snapshot from the leader could not be installed.

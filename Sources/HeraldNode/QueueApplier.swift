@@ -81,10 +81,22 @@ public final class QueueApplier: CommittedEntryApplier {
     ///   - reopen: opens the old store again if `install` fails.
     /// - Throws: what `install` threw (the old state is kept), or a read error.
     func replaceState(install: () throws -> StateStore, reopen: () throws -> StateStore) throws {
-        try store.replace(install: install, reopen: reopen)
-        let fresh = try store.withStore { try Self.readProgress(of: $0) }
-        progress.withLock { $0 = fresh }
-        try absentKeys.withLock { absent in absent = try store.withStore { try AbsentKeyFilter(store: $0) } }
+        var failure: (any Error)?
+        do {
+            try store.replace(install: install, reopen: reopen)
+        } catch {
+            failure = error
+        }
+        // NB: also after a failure: one that comes after the swap (the new store does not
+        // open at first, or the old directory cannot be removed) leaves `reopen` opening
+        // the NEW state, and the progress of the old one would make the loop apply
+        // entries on top of it again.
+        if store.isOpen {
+            let fresh = try store.withStore { try Self.readProgress(of: $0) }
+            progress.withLock { $0 = fresh }
+            try absentKeys.withLock { absent in absent = try store.withStore { try AbsentKeyFilter(store: $0) } }
+        }
+        if let failure { throw failure }
     }
 
     /// Applies committed entries; see `CommittedEntryApplier.apply(_:)`.

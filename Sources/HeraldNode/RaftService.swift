@@ -292,6 +292,12 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         compaction.restart()
         var descriptor: [UInt8] = []
         if let metadata = recovered.snapshot {
+            // NB: the log is compacted only after the state was durable at the snapshot,
+            // so a state behind it lacks entries no log holds any more; applying later
+            // entries on top of it would silently diverge from the other members.
+            guard applier.appliedIndex >= metadata.index else {
+                throw StateBehindLog(applied: applier.appliedIndex, snapshot: metadata.index)
+            }
             if let kept = try snapshots.descriptor(restoring: metadata) {
                 descriptor = kept
             } else {
@@ -308,30 +314,40 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
     /// Snapshots the state and compacts the log once enough has been applied since the
     /// last snapshot. The state is checkpointed off the loop (`SnapshotStorage.prepare`);
     /// the snapshot's index is the applied index the checkpoint holds, which the core
-    /// has already handed out in an advanced Ready.
+    /// has already handed out in an advanced Ready. The checkpoint is then sealed off the
+    /// loop, and the log is compacted only once the sealed snapshot is durable.
     private func compactIfDue(core: inout RaftCore) async throws {
-        guard compaction.isDue(applied: applier.appliedIndex, snapshotIndex: core.snapshotIndex),
-              let checkpointed = try snapshots.prepare() else { return }
-        guard checkpointed > core.snapshotIndex, let metadata = core.snapshotMetadata(at: checkpointed) else {
-            snapshots.discardCheckpoint()
+        guard compaction.isDue(applied: applier.appliedIndex, snapshotIndex: core.snapshotIndex) else { return }
+        switch try snapshots.prepare() {
+        case .waiting:
             return
+        case .checkpointed(let index):
+            guard index > core.snapshotIndex, let metadata = core.snapshotMetadata(at: index) else {
+                snapshots.discardCheckpoint()
+                return
+            }
+            snapshots.seal(at: metadata)
+        case .abandoned:
+            compaction.reset()
+        case .sealed(let metadata, let descriptor):
+            // NB: an install from the leader may have moved the log past it meanwhile.
+            guard metadata.index > core.snapshotIndex else { return }
+            // NB: a follower a little behind used to need the whole snapshot: at 10k msg/s
+            // of 10 KiB one fell just behind each compaction and fetched the state three
+            // times in a run. The log now keeps a tail in memory (not on disk: after a
+            // restart the log starts at the snapshot again).
+            let followers = core.peerProgress.filter { $0.key != core.id }.map(\.value)
+            let keep = compaction.entriesToKeep(below: metadata.index, logStart: core.firstIndex, followers: followers) {
+                core.dataBytes(in: $0)
+            }
+            core.compact(to: Snapshot(metadata: metadata, data: descriptor), keepingEntries: keep)
+            // NB: not awaited: the loop goes on while the writer records the new start of
+            // the log (a few fsyncs); appends queue behind it, and a failure stops the
+            // store, so the next append fails.
+            _ = log.submitCompaction(through: metadata)
+            compaction.reset()
+            logger.info("log compacted", metadata: ["through": "\(metadata.index)", "term": "\(metadata.term)"])
         }
-        let descriptor = try snapshots.take(at: metadata)
-        // NB: a follower a little behind used to need the whole snapshot: at 10k msg/s of
-        // 10 KiB one fell just behind each compaction and fetched the state three times
-        // in a run. The log now keeps a tail in memory (not on disk: after a restart the
-        // log starts at the snapshot again).
-        let followers = core.peerProgress.filter { $0.key != core.id }.map(\.value)
-        let keep = compaction.entriesToKeep(below: metadata.index, logStart: core.firstIndex, followers: followers) {
-            core.dataBytes(in: $0)
-        }
-        core.compact(to: Snapshot(metadata: metadata, data: descriptor), keepingEntries: keep)
-        // NB: not awaited: the loop goes on while the writer records the new start of the
-        // log (a few fsyncs); appends queue behind it, and a failure stops the store, so
-        // the next append fails.
-        _ = log.submitCompaction(through: metadata)
-        compaction.reset()
-        logger.info("log compacted", metadata: ["through": "\(metadata.index)", "term": "\(metadata.term)"])
     }
 
     private static func reject(_ input: Input) {

@@ -75,7 +75,9 @@ final class SnapshotKeeper: Sendable {
         _ = try StoredSnapshot.seal(partial, metadata: metadata, checksums: checksums)
         let final = path(index: metadata.index, term: metadata.term)
         try? FileManager.default.removeItem(atPath: final)
-        try FileManager.default.moveItem(atPath: partial, toPath: final)
+        // NB: durable before the loop compacts its log to this snapshot: after a power
+        // loss the log must not start from a snapshot the node no longer has.
+        try DurableFiles.move(partial, to: final)
         prune()
         return try StoredSnapshot(directory: final)
     }

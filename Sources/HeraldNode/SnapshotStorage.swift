@@ -12,23 +12,22 @@ public protocol SnapshotStorage: Sendable {
     func descriptor(restoring metadata: SnapshotMetadata) throws -> [UInt8]?
 
     /// Advances the next snapshot without blocking the loop: starts a checkpoint of the
-    /// state in the background while the loop goes on applying entries.
-    /// - Returns: once the checkpoint is finished, the applied index it holds; the loop
-    ///   then calls `take(at:)` with that index's metadata, or `discardCheckpoint()` when
-    ///   it cannot use it. nil until then; call again on later iterations.
+    /// state in the background while the loop goes on applying entries, and reports
+    /// when it is finished and, after `seal(at:)`, when the snapshot is sealed. Call
+    /// again on later iterations until it reports `.sealed` or `.abandoned`.
     /// - Throws: when the checkpoint failed.
-    func prepare() throws -> LogIndex?
+    func prepare() throws -> SnapshotStep
 
-    /// Turns the finished checkpoint into the snapshot `metadata` (whose index is the one
-    /// `prepare` returned); the snapshot is sealed in the background.
-    /// - Returns: its descriptor.
-    func take(at metadata: SnapshotMetadata) throws -> [UInt8]
+    /// Seals the finished checkpoint as the snapshot `metadata` (whose index is the one
+    /// `prepare` reported) in the background; `prepare` reports `.sealed` once it is
+    /// durable, and only then may the log be compacted to it.
+    func seal(at metadata: SnapshotMetadata)
 
     /// Drops a finished checkpoint the loop cannot use (the log moved past its index).
     func discardCheckpoint()
 
-    /// Waits for a checkpoint running off the loop; called once the loop has stopped,
-    /// so the process does not end in the middle of one.
+    /// Waits for a checkpoint or seal running off the loop; called once the loop has
+    /// stopped, so the process does not end in the middle of one.
     func finishBackgroundWork() async
 
     /// Replaces the state with `snapshot`, fetched from `leader` or another member,

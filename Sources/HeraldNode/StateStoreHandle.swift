@@ -23,6 +23,9 @@ public final class StateStoreHandle: Sendable {
         self.current = Mutex(Current(store: store))
     }
 
+    /// Whether a store is open (false only after a failed install whose reopen failed too).
+    public var isOpen: Bool { current.withLock { $0.store != nil } }
+
     /// Runs `body` with the store, holding the lock for its duration.
     /// - Throws: whatever `body` throws.
     public func withStore<T>(_ body: (StateStore) throws -> T) rethrows -> T {

@@ -33,6 +33,16 @@ public enum DurableFiles {
         try syncParent(of: path)
     }
 
+    /// Renames `from` to `to` (which MUST NOT be a non-empty directory) and fsyncs the
+    /// directories involved, so the new name survives a power loss.
+    /// - Throws: `.io` naming the step that failed.
+    public static func move(_ from: String, to: String) throws(StateStoreError) {
+        try rename(from, to)
+        try syncParent(of: to)
+        let source = (from as NSString).deletingLastPathComponent, target = (to as NSString).deletingLastPathComponent
+        if source != target { try syncParent(of: from) }
+    }
+
     static func rename(_ from: String, _ to: String) throws(StateStoreError) {
         guard Glibc.rename(from, to) == 0 else { throw fail("rename", from) }
     }

@@ -124,11 +124,14 @@ public final class SnapshotInstaller {
         for (index, file) in manifest.files.enumerated() where received[index] != file.size || (file.size == 0 && descriptors[index] == nil) {
             throw .invalidSnapshot("\(file.path): received \(received[index]) of \(file.size) bytes")
         }
-        for fd in descriptors.values {
-            guard fsync(fd) == 0 else { throw DurableFiles.fail("fsync", staging) }
+        // NB: each descriptor leaves the table before it is closed; `abort()` closes what
+        // is left, and closing a number twice could close a file another thread opened since.
+        for (index, fd) in descriptors {
+            descriptors[index] = nil
+            let synced = fsync(fd) == 0
             close(fd)
+            guard synced else { throw DurableFiles.fail("fsync", staging + "/" + manifest.files[index].path) }
         }
-        descriptors.removeAll()
         var total: UInt32 = 0
         for file in manifest.files {
             let (size, crc) = try StoredSnapshot.checksum(staging + "/" + file.path)

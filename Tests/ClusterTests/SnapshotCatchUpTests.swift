@@ -85,6 +85,60 @@ struct SnapshotCatchUpTests {
         #expect(cluster.waitForConvergence(timeout: .seconds(60)) != nil, "\(cluster.logTails())")
     }
 
+    @Test("a node whose snapshots cannot be sealed keeps its log, goes on, and compacts once they can")
+    func failedSealKeepsTheLog() async throws {
+        let cluster = try LocalCluster(size: 3, name: "sealfails", snapshotEntries: 40)
+        let failing: UInt64 = 3
+        for node in cluster.nodes.map(\.id) {
+            try cluster.start(node, environment: node == failing ? ["HERALD_FAILPOINT": "snapshot-seal-fails"] : [:])
+        }
+        try #require(cluster.waitForAgreedLeader() != nil, "no leader\n\(cluster.logTails())")
+        try await HeraldClient.withClient(addresses: cluster.producerAddresses(startingAt: 1)) { client in
+            for number in 0..<150 { _ = try await enqueueRetrying(client, LocalCluster.envelope(number)) }
+        }
+        let logPath = cluster.directory.url.appendingPathComponent("node-\(failing).log")
+        #expect(waitUntil(timeout: .seconds(30)) {
+            ((try? String(contentsOf: logPath, encoding: .utf8)) ?? "").contains("snapshot could not be sealed")
+        }, "\(cluster.logTails())")
+        let healthy = try #require(cluster.nodes.map(\.id).first { $0 != failing })
+        #expect(waitUntil(timeout: .seconds(30)) { (field(cluster, healthy, "snapshotIndex") ?? 0) >= 80 })
+        // Its log was never compacted to a snapshot it does not have, and it kept up.
+        try #require(cluster.waitForConvergence() != nil, "\(cluster.logTails())")
+        #expect(field(cluster, failing, "snapshotIndex") == 0)
+        let sealed = try FileManager.default.contentsOfDirectory(
+            atPath: cluster.directory.url.appendingPathComponent("data/node-\(failing)/snapshots").path)
+        #expect(sealed.isEmpty, "\(sealed)")
+
+        // Restarted without the fault, it snapshots and compacts like the others.
+        cluster.stop(failing, signal: SIGTERM)
+        try cluster.start(failing)
+        try await HeraldClient.withClient(addresses: cluster.producerAddresses(startingAt: 1)) { client in
+            for number in 150..<250 { _ = try await enqueueRetrying(client, LocalCluster.envelope(number)) }
+        }
+        #expect(waitUntil(timeout: .seconds(30)) { (field(cluster, failing, "snapshotIndex") ?? 0) > 0 },
+                "\(cluster.logTails())")
+        #expect(cluster.waitForConvergence() != nil, "\(cluster.logTails())")
+    }
+
+    @Test("a node whose state store is behind the snapshot its log starts from refuses to start")
+    func stateBehindLogRefused() async throws {
+        let cluster = try LocalCluster(size: 1, name: "behind", snapshotEntries: 40)
+        try cluster.startAll()
+        try #require(cluster.waitForAgreedLeader() != nil, "no leader\n\(cluster.logTails())")
+        try await HeraldClient.withClient(addresses: cluster.producerAddresses(startingAt: 1)) { client in
+            for number in 0..<100 { _ = try await enqueueRetrying(client, LocalCluster.envelope(number)) }
+        }
+        #expect(waitUntil(timeout: .seconds(30)) { (field(cluster, 1, "snapshotIndex") ?? 0) >= 40 })
+        cluster.stop(1, signal: SIGTERM)
+        // The state store lost (say, restored from an old copy by hand): empty.
+        try FileManager.default.removeItem(at: cluster.directory.url.appendingPathComponent("data/node-1/state"))
+
+        try cluster.start(1)
+        #expect(waitUntil(timeout: .seconds(30)) { !cluster.isRunning(1) }, "the node runs on an incomplete state")
+        let log = try String(contentsOf: cluster.directory.url.appendingPathComponent("node-1.log"), encoding: .utf8)
+        #expect(log.contains("the state store is at applied index 0, behind the snapshot at index"), "\(cluster.logTails())")
+    }
+
     @Test("a crash between installing a snapshot's state and compacting the log is finished at restart")
     func interruptedInstallIsFinished() async throws {
         // The node swaps the snapshot's state in, then dies before it compacts its log.
