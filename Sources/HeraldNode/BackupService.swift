@@ -60,7 +60,13 @@ public final class BackupService: Service, Sendable {
         // applied index from the checkpoint it opens.
         try store.withStoreForLongWork { try $0.checkpoint(to: scratchDirectory) }
         let info = try backUpStagedCheckpoint(note: note)
-        try manager.purge(keeping: schedule.keep)
+        do {
+            try manager.purge(keeping: schedule.keep)
+        } catch {
+            // NB: the new backup is complete; failing it for this would make the operator
+            // take (and keep) another one.
+            logger.error("old backups could not be purged", metadata: ["error": "\(error)", "directory": "\(manager.directory)"])
+        }
         logger.info("backup created", metadata: [
             "id": "\(info.id)", "applied": "\(info.appliedIndex.map { "\($0.rawValue)" } ?? "?")",
             "bytes": "\(info.sizeBytes)", "directory": "\(manager.directory)",

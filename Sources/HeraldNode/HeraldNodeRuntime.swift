@@ -49,6 +49,9 @@ public struct HeraldNodeRuntime {
             throw StartError(description: "\(error)")
         }
         logger.info("starting", metadata: ["cluster": "\(cluster.clusterName)", "data": "\(directory.path)"])
+        if let interrupted = NodeRestore.interruptedRestore(in: directory.path) {
+            throw StartError(description: interrupted.description)
+        }
 
         let log: LogStore
         let applier: QueueApplier

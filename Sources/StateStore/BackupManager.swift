@@ -25,9 +25,14 @@ public final class BackupManager: @unchecked Sendable {
     private let lock = Mutex(())
 
     /// Opens (or creates) a backup directory.
-    /// - Parameter directory: where backups live; created if missing.
-    /// - Throws: `.rocksdb` / `.io`.
-    public init(directory: String) throws(StateStoreError) {
+    /// - Parameters:
+    ///   - directory: where backups live.
+    ///   - create: create it when missing (a node taking backups); false for reading
+    ///     one (list, verify, restore), where a mistyped path must be an error rather
+    ///     than a new empty backup directory.
+    /// - Throws: `.noBackupDirectory` (only with `create: false`), `.rocksdb` / `.io`.
+    public init(directory: String, create: Bool = true) throws(StateStoreError) {
+        if !create, !DurableFiles.exists(directory + "/meta") { throw .noBackupDirectory(directory) }
         try DurableFiles.makeDirectory(directory + "/herald")
         self.directory = directory
         let options = rocksdb_options_create()!
@@ -100,15 +105,17 @@ public final class BackupManager: @unchecked Sendable {
             try rocksCall { rocksdb_backup_engine_verify_backup(engine, id, $0) }
             return try withMetadata(info)
         }
+        guard let expected = info.appliedIndex else {
+            throw .invalidSnapshot("backup \(id) has no metadata (\(metadataPath(id)) is missing): its applied index is unknown")
+        }
         guard mode == .full else { return }
         let scratch = directory + "/herald/verify-\(id)"
         try DurableFiles.remove(scratch)
         defer { try? DurableFiles.remove(scratch) }
         try restore(id, into: scratch)
         let applied = try StateStore(path: scratch, options: StateStoreOptions(columnFamilies: [])).appliedIndex()
-        if let expected = info.appliedIndex, applied < expected {
-            throw .appliedIndexMismatch(expected: expected, actual: applied)
-        }
+        // NB: exact: a backup is copied from a checkpoint whose applied index it records.
+        guard applied == expected else { throw .appliedIndexMismatch(expected: expected, actual: applied) }
     }
 
     /// Restores a backup into a new data directory (for a new node, or a new cluster
@@ -121,19 +128,22 @@ public final class BackupManager: @unchecked Sendable {
     ///   mismatch found while copying).
     @discardableResult
     public func restore(_ id: UInt32? = nil, into dataDirectory: String) throws(StateStoreError) -> BackupInfo {
-        guard DurableFiles.isEmptyOrMissing(dataDirectory) else { throw .restoreTargetNotEmpty(dataDirectory) }
+        guard try DurableFiles.isEmptyOrMissing(dataDirectory) else { throw .restoreTargetNotEmpty(dataDirectory) }
         let info = try lock.withLock { _ throws(StateStoreError) -> BackupInfo in
             let all = infos()
-            guard let info = id.map({ id in all.first { $0.id == id } }) ?? all.max(by: { $0.id < $1.id }) else {
+            guard let found = id.map({ id in all.first { $0.id == id } }) ?? all.max(by: { $0.id < $1.id }) else {
                 throw .backupNotFound(id ?? 0)
             }
+            // NB: before copying: a damaged metadata file must not stop the restore
+            // halfway, after every file was copied and none synced.
+            let info = try withMetadata(found)
             try DurableFiles.makeDirectory(dataDirectory)
             let restoreOptions = rocksdb_restore_options_create()!
             defer { rocksdb_restore_options_destroy(restoreOptions) }
             try rocksCall {
                 rocksdb_backup_engine_restore_db_from_backup(engine, dataDirectory, dataDirectory, restoreOptions, info.id, $0)
             }
-            return try withMetadata(info)
+            return info
         }
         for path in try DurableFiles.files(under: dataDirectory) { try DurableFiles.sync(dataDirectory + "/" + path) }
         try DurableFiles.sync(dataDirectory)

@@ -49,9 +49,16 @@ public enum DurableFiles {
 
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
-    static func remove(_ path: String) throws(StateStoreError) {
+    /// Removes `path` (recursively) if it exists.
+    /// - Parameters:
+    ///   - path: a file or directory.
+    ///   - durably: also fsync the directory that held it, so the removal survives a
+    ///     power loss.
+    /// - Throws: `.io` naming the step that failed.
+    public static func remove(_ path: String, durably: Bool = false) throws(StateStoreError) {
         guard exists(path) else { return }
         do { try FileManager.default.removeItem(atPath: path) } catch { throw fail("remove", path) }
+        if durably { try syncParent(of: path) }
     }
 
     /// Creates `path` and any missing parents, then fsyncs the parent of each directory
@@ -91,8 +98,15 @@ public enum DurableFiles {
         return files.sorted()
     }
 
-    static func isEmptyOrMissing(_ directory: String) -> Bool {
+    /// Whether `directory` is missing or holds nothing.
+    /// - Throws: `.io` when it exists but cannot be listed (no permission, not a
+    ///   directory): such a target is not known to be empty.
+    static func isEmptyOrMissing(_ directory: String) throws(StateStoreError) -> Bool {
         guard exists(directory) else { return true }
-        return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).isEmpty
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty
+        } catch {
+            throw fail("opendir", directory)
+        }
     }
 }

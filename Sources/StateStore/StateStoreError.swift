@@ -18,6 +18,8 @@ public enum StateStoreError: Error, Hashable, Sendable, CustomStringConvertible 
     case backupNotFound(UInt32)
     /// A restore target directory already holds files.
     case restoreTargetNotEmpty(String)
+    /// There is no backup directory (RocksDB's `meta/` inside it) at this path.
+    case noBackupDirectory(String)
 
     /// A one-line, human-readable rendering for logs and error output.
     public var description: String {
@@ -31,6 +33,7 @@ public enum StateStoreError: Error, Hashable, Sendable, CustomStringConvertible 
             return "applied index is \(actual.rawValue), snapshot expects \(expected.rawValue)"
         case .backupNotFound(let id): return "no backup with id \(id)"
         case .restoreTargetNotEmpty(let path): return "restore target \(path) is not empty"
+        case .noBackupDirectory(let path): return "no backup directory at \(path) (nothing was ever backed up there)"
         }
     }
 }

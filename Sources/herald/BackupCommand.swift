@@ -23,15 +23,26 @@ struct BackupCommand: AsyncParsableCommand {
         @Option(help: "Only this node.")
         var node: UInt64?
 
+        @Option(help: "Seconds to wait for each node's backup (a first backup copies the whole state).")
+        var backupTimeout: Double = 600
+
+        func validate() throws {
+            guard backupTimeout > 0, backupTimeout.isFinite else {
+                throw ValidationError("--backup-timeout must be a positive number of seconds")
+            }
+        }
+
         func run() async throws {
             let config = try cluster.loadConfig()
             let targets = try cluster.nodes(config, only: node)
             var failed = false
             for target in targets {
                 do {
+                    // NB: not --timeout (10 s by default, for quick requests): a backup
+                    // that outlived it was reported failed while the node finished it.
                     let response = try await NodeAdminClient.request(
                         target.httpAddress, method: "POST", path: "/v1/backup",
-                        timeout: .milliseconds(Int64(cluster.timeout * 1000)))
+                        timeout: .milliseconds(Int64(backupTimeout * 1000)))
                     if response.status == 200 {
                         print(response.body.trimmingCharacters(in: .whitespacesAndNewlines))
                     } else {
@@ -64,7 +75,7 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             let directory = try BackupCommand.directory(cluster: cluster, node: node, override: from)
-            let backups = try BackupCommand.refusingErrors { try BackupManager(directory: directory).list() }
+            let backups = try BackupCommand.refusingErrors { try BackupManager(directory: directory, create: false).list() }
             for backup in backups {
                 if json {
                     JSONOutput.print(["id": backup.id, "timestamp": backup.timestamp, "sizeBytes": backup.sizeBytes,
@@ -81,7 +92,7 @@ struct BackupCommand: AsyncParsableCommand {
     /// `herald --cluster FILE backup verify --node N [--id ID] [--deep]`.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check backups: restore each into a scratch directory, checking every file's checksum, and open it (--quick: compare file sizes only).")
+            abstract: "Check backups: restore each into a scratch directory, checking every file's checksum, and open it (--quick: only that the files are there).")
 
         @OptionGroup var cluster: ClusterOptions
 
@@ -94,13 +105,13 @@ struct BackupCommand: AsyncParsableCommand {
         @Option(help: "A backup directory to read instead of the node's configured one.")
         var from: String?
 
-        @Flag(help: "Only compare file sizes with the backup's records (fast, reads no data).")
+        @Flag(help: "Only check that the backup's files and metadata are there (fast, reads no data; a damaged file passes).")
         var quick = false
 
         func run() async throws {
             let directory = try BackupCommand.directory(cluster: cluster, node: node, override: from)
             try BackupCommand.refusingErrors {
-                let manager = try BackupManager(directory: directory)
+                let manager = try BackupManager(directory: directory, create: false)
                 let ids = try id.map { [$0] } ?? manager.list().map(\.id)
                 guard !ids.isEmpty else { throw StateStoreError.backupNotFound(0) }
                 for id in ids {
@@ -111,31 +122,37 @@ struct BackupCommand: AsyncParsableCommand {
         }
     }
 
-    /// `herald --cluster FILE backup restore --node N [--from DIR] [--id ID]`.
+    /// `herald --cluster FILE backup restore --node N --from DIR --id ID`.
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Seed a node's EMPTY data directory from a backup (disaster recovery: restore the same backup on every node of a new cluster).")
+            abstract: "Seed a node's EMPTY data directory from a backup (disaster recovery: restore the same backup, same --from and --id, on every node of a new cluster).")
 
         @OptionGroup var cluster: ClusterOptions
 
         @Option(help: "The node to restore.")
         var node: UInt64
 
-        @Option(help: "The backup id (default: the newest).")
-        var id: UInt32?
+        // NB: both required: defaults (the newest backup, each node's own directory) let
+        // the nodes of one new cluster start from different states, and Raft then
+        // replicates as if they were the same.
+        @Option(help: "The backup id (`herald backup list --node N --from DIR` shows them).")
+        var id: UInt32
 
-        @Option(help: "The backup directory to restore from (default: the node's configured one).")
-        var from: String?
+        @Option(help: "The backup directory to restore from (the same for every node).")
+        var from: String
 
         func run() async throws {
             let config = try cluster.loadConfig()
             guard let target = config.node(node) else {
                 throw ValidationError("the configuration has no node \(node)")
             }
-            let directory = try from ?? BackupCommand.directory(config: config, node: node)
             do {
-                let restored = try await NodeRestore.restore(from: directory, id: id, cluster: config, node: target)
-                print("restored backup \(restored.backup.id) into \(config.dataDirectory(of: target)); the node starts after log index \(restored.appliedIndex)")
+                let restored = try await NodeRestore.restore(from: from, id: id, cluster: config, node: target)
+                print("""
+                    restored backup \(restored.backup.id) into \(config.dataDirectory(of: target)): applied index \
+                    \(restored.appliedIndex), state digest \(String(restored.stateDigest, radix: 16)) (every node of the \
+                    new cluster must show the same two)
+                    """)
             } catch {
                 FileHandle.standardError.write(Data("herald: \(error)\n".utf8))
                 throw ExitCode(1)

@@ -50,6 +50,38 @@ struct BackupTests {
         #expect(throws: StateStoreError.backupNotFound(99)) { try backups.verify(99) }
     }
 
+    @Test("reading a missing backup directory is an error and creates nothing")
+    func missingDirectoryNotCreated() throws {
+        let dir = TemporaryDirectory("backup")
+        let typo = dir.file("bakcups")
+        #expect(throws: StateStoreError.noBackupDirectory(typo)) { try BackupManager(directory: typo, create: false) }
+        #expect(!FileManager.default.fileExists(atPath: typo))
+        #expect(StateStoreError.noBackupDirectory(typo).description.contains("no backup directory at \(typo)"))
+    }
+
+    @Test("missing or damaged backup metadata fails verification, and a damaged one stops a restore before any copy")
+    func metadataChecked() throws {
+        let dir = TemporaryDirectory("backup")
+        let store = try openStore(dir.file("db"))
+        try fill(store, entries: 1...5)
+        let backups = try BackupManager(directory: dir.file("backups"))
+        let info = try backups.create(from: store)
+        let metadata = dir.file("backups/herald/\(info.id).meta")
+
+        try Data([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]).write(to: URL(fileURLWithPath: metadata))
+        #expect(throws: StateStoreError.invalidSnapshot("backup \(info.id) metadata checksum mismatch")) {
+            try backups.verify(info.id, mode: .quick)
+        }
+        #expect(throws: StateStoreError.invalidSnapshot("backup \(info.id) metadata checksum mismatch")) {
+            try backups.restore(info.id, into: dir.file("restored"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("restored")), "restore copied before checking the metadata")
+
+        try FileManager.default.removeItem(atPath: metadata)
+        let error = #expect(throws: StateStoreError.self) { try backups.verify(info.id) }
+        #expect(error?.description.contains("has no metadata") == true, "\(String(describing: error))")
+    }
+
     @Test("a damaged backup file fails full verification and restore")
     func damagedBackupFails() throws {
         let dir = TemporaryDirectory("backup")
