@@ -61,11 +61,7 @@ struct BackupTests {
 
     @Test("missing or damaged backup metadata fails verification, and a damaged one stops a restore before any copy")
     func metadataChecked() throws {
-        let dir = TemporaryDirectory("backup")
-        let store = try openStore(dir.file("db"))
-        try fill(store, entries: 1...5)
-        let backups = try BackupManager(directory: dir.file("backups"))
-        let info = try backups.create(from: store)
+        let (dir, backups, info) = try Self.backedUpStore(entries: 5)
         let metadata = dir.file("backups/herald/\(info.id).meta")
 
         try Data([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]).write(to: URL(fileURLWithPath: metadata))
@@ -84,11 +80,7 @@ struct BackupTests {
 
     @Test("a damaged backup file fails full verification and restore")
     func damagedBackupFails() throws {
-        let dir = TemporaryDirectory("backup")
-        let store = try openStore(dir.file("db"))
-        try fill(store, entries: 1...30)
-        let backups = try BackupManager(directory: dir.file("backups"))
-        let info = try backups.create(from: store)
+        let (dir, _, info) = try Self.backedUpStore(entries: 30)
         // Truncate one of the backed-up table files.
         let root = dir.file("backups")
         let files = FileManager.default.enumerator(atPath: root)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".sst") }
@@ -99,5 +91,14 @@ struct BackupTests {
         let error = #expect(throws: StateStoreError.self) { try reopened.verify(info.id) }
         #expect(error?.description.hasPrefix("rocksdb: ") == true)
         #expect(throws: StateStoreError.self) { try reopened.restore(info.id, into: dir.file("restored")) }
+    }
+
+    /// A store in `dir/db` holding `entries` applied entries, backed up once into `dir/backups`.
+    private static func backedUpStore(entries: UInt64) throws -> (TemporaryDirectory, BackupManager, BackupInfo) {
+        let dir = TemporaryDirectory("backup")
+        let store = try openStore(dir.file("db"))
+        try fill(store, entries: 1...entries)
+        let backups = try BackupManager(directory: dir.file("backups"))
+        return (dir, backups, try backups.create(from: store))
     }
 }
