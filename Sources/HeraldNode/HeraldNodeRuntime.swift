@@ -49,6 +49,13 @@ public struct HeraldNodeRuntime {
             throw StartError(description: "\(error)")
         }
         logger.info("starting", metadata: ["cluster": "\(cluster.clusterName)", "data": "\(directory.path)"])
+        let files = OpenFileLimit.raiseToHardLimit()
+        if files.soft < OpenFileLimit.recommended {
+            logger.warning("the open files limit is low; raise it (LimitNOFILE= in a systemd unit, ulimits in compose)",
+                           metadata: ["limit": "\(files.soft)", "recommended": "\(OpenFileLimit.recommended)"])
+        } else {
+            logger.info("open files limit", metadata: ["limit": "\(files.soft)"])
+        }
         if let interrupted = NodeRestore.interruptedRestore(in: directory.path) {
             throw StartError(description: interrupted.description)
         }

@@ -120,7 +120,14 @@ final class SnapshotKeeper: Sendable {
                 served[name] = nil
                 return false
             }
-            if !beingFetched { try? FileManager.default.removeItem(atPath: path(index: old.index, term: old.term)) }
+            guard !beingFetched else { continue }
+            // NB: renamed first, so a deletion cut short (a crash) leaves a name the next
+            // start removes, never a snapshot directory with its manifest but not its files.
+            let doomed = path(index: old.index, term: old.term) + ".deleting"
+            try? FileManager.default.removeItem(atPath: doomed)
+            guard (try? FileManager.default.moveItem(atPath: path(index: old.index, term: old.term), toPath: doomed)) != nil
+            else { continue }
+            try? FileManager.default.removeItem(atPath: doomed)
         }
     }
 

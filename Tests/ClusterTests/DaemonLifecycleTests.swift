@@ -46,4 +46,26 @@ struct DaemonLifecycleTests {
         #expect(daemon.terminationReason == .exit)
         #expect(daemon.terminationStatus == 0)
     }
+
+    @Test("raises its soft open-files limit to the hard limit at start")
+    func raisesOpenFilesLimit() throws {
+        let scratch = try TemporaryDirectory()
+        let (config, httpPort) = try writeConfig(in: scratch)
+        let heraldd = HeraldBinaries.directory.appendingPathComponent("heraldd").path
+        // Started the way a default service or shell starts it: a soft limit of 256.
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "ulimit -Sn 256 && exec \"$0\" --config \"$1\" --node 1 --log-level warning", heraldd, config]
+        try shell.run()
+        defer { if shell.isRunning { kill(shell.processIdentifier, SIGKILL) } }
+        #expect(waitUntil { LocalPorts.get(port: httpPort, path: "/healthz")?.status == 200 })
+
+        let limits = try String(contentsOfFile: "/proc/\(shell.processIdentifier)/limits", encoding: .utf8)
+        let line = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max open files") })
+        let numbers = line.split(separator: " ").compactMap { UInt64($0) }
+        try #require(numbers.count == 2, "\(line)")
+        #expect(numbers[0] == numbers[1] && numbers[0] > 256, "\(line)")
+        kill(shell.processIdentifier, SIGTERM)
+        #expect(waitUntil { !shell.isRunning })
+    }
 }

@@ -36,6 +36,11 @@ import Testing
         #expect(leased.find(index: LogIndex(10), term: Term(1)) != nil)
         // Without a served part (or once the lease is over) only the newest two stay.
         #expect(expired.sealed().map(\.index.rawValue) == [30, 20])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("expired")).sorted() == ["20-1", "30-1"])
+        // A deletion a crash cut short leaves a renamed directory, which the next start removes.
+        try FileManager.default.createDirectory(atPath: directory.file("expired/10-1.deleting"), withIntermediateDirectories: false)
+        _ = try SnapshotKeeper(directory: directory.file("expired"), keep: 2, servingLease: .zero)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("expired")).sorted() == ["20-1", "30-1"])
         // An unleased old snapshot still goes at once.
         try seal(leased, handle, at: 40)
         #expect(leased.sealed().map(\.index.rawValue) == [40, 30, 10])
