@@ -233,6 +233,9 @@ final class NodeSnapshots: SnapshotStorage {
                         throw SnapshotFetcher.SnapshotReplaced(source: source)
                     }
                     let installer = try await SnapshotFetcher().stage(metadata, from: source, stateDirectory: stateDirectory)
+                    // NB: before the store is released: verifying re-reads every file, and
+                    // readers of the state (status, message lookups) wait while it is out.
+                    try installer.verify(options: QueueApplier.storeOptions)
                     try writeIntent(metadata)
                     try applier.replaceState(
                         install: { try installer.finish(options: QueueApplier.storeOptions) },

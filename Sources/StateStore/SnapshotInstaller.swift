@@ -26,6 +26,8 @@ public final class SnapshotInstaller {
     private var received: [UInt64]
     private var descriptors: [Int: Int32] = [:]
     private var finished = false
+    /// Whether `verify` passed (and nothing was received since).
+    private var verified = false
 
     static let completeMarker = "HERALD-INSTALL-COMPLETE"
 
@@ -54,6 +56,7 @@ public final class SnapshotInstaller {
     ///   the installer is finished.
     public func receive(_ chunk: SnapshotChunk) throws(StateStoreError) {
         guard !finished else { throw .invalidSnapshot("installer already finished") }
+        verified = false
         guard manifest.files.indices.contains(chunk.fileIndex) else {
             abort()
             throw .invalidSnapshot("chunk for unknown file \(chunk.fileIndex)")
@@ -108,16 +111,30 @@ public final class SnapshotInstaller {
     ///   `.appliedIndexMismatch` before anything is swapped; `.io` / `.rocksdb` otherwise.
     public func finish(options: StateStoreOptions = StateStoreOptions()) throws(StateStoreError) -> StateStore {
         guard !finished else { throw .invalidSnapshot("installer already finished") }
+        if !verified { try verify(options: options) }
+        try DurableFiles.replace(staging + "/" + Self.completeMarker, with: [])
+        finished = true
+        try swapIn()
+        return try StateStore(path: dataDirectory, options: options)
+    }
+
+    /// Checks the whole staged snapshot without touching the live state: every file's
+    /// size and CRC, the total checksum, and that RocksDB opens it at the manifest's
+    /// index; then fsyncs it. `finish` does this itself unless it was done before, so a
+    /// caller can verify before it stops the store's users (the reads take long for a
+    /// large state) and hold them only for the swap.
+    /// - Parameter options: options to open the staged store with.
+    /// - Throws: `.invalidSnapshot` or `.appliedIndexMismatch` (the staging directory is
+    ///   then deleted, as by `abort()`); `.io` / `.rocksdb`.
+    public func verify(options: StateStoreOptions = StateStoreOptions()) throws(StateStoreError) {
+        guard !finished else { throw .invalidSnapshot("installer already finished") }
         do throws(StateStoreError) {
             try verifyStaged(options: options)
         } catch {
             abort()
             throw error
         }
-        try DurableFiles.replace(staging + "/" + Self.completeMarker, with: [])
-        finished = true
-        try swapIn()
-        return try StateStore(path: dataDirectory, options: options)
+        verified = true
     }
 
     private func verifyStaged(options: StateStoreOptions) throws(StateStoreError) {

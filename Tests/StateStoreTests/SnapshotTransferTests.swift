@@ -90,6 +90,35 @@ struct SnapshotTransferTests {
         #expect(try openStore(followerPath).appliedIndex() == LogIndex(6))
     }
 
+    @Test("verify checks a staged snapshot while the live store stays open; finish then swaps it in")
+    func verifyBeforeFinish() throws {
+        let (dir, snapshot, followerPath) = try setUp()
+        _ = dir
+        let options = StateStoreOptions(columnFamilies: testFamilies)
+        var chunks: [SnapshotChunk] = []
+        var reader = snapshot.makeChunkReader(chunkBytes: 4096)
+        while let chunk = try reader.next() { chunks.append(chunk) }
+
+        let incomplete = try SnapshotInstaller(manifest: snapshot.manifest, dataDirectory: followerPath)
+        for chunk in chunks.dropLast() { try incomplete.receive(chunk) }
+        #expect(throws: StateStoreError.self) { try incomplete.verify(options: options) }
+        #expect(!FileManager.default.fileExists(atPath: followerPath + ".incoming"))
+
+        // (Opened first, as on a node: opening a store clears an unfinished staging directory.)
+        var live: StateStore? = try openStore(followerPath)
+        let installer = try SnapshotInstaller(manifest: snapshot.manifest, dataDirectory: followerPath)
+        for chunk in chunks { try installer.receive(chunk) }
+        if let live {
+            try installer.verify(options: options)
+            #expect(try live.appliedIndex() == LogIndex(6))
+            #expect(try live.get(bytes("only-on-follower"), in: "queue") == bytes("stale"))
+        }
+        live = nil
+        let installed = try installer.finish(options: options)
+        #expect(try installed.appliedIndex() == LogIndex(80))
+        #expect(try installed.get(bytes("only-on-follower"), in: "queue") == nil)
+    }
+
     @Test("a snapshot is refused when the store is not at the metadata's index")
     func snapshotAtWrongIndex() throws {
         let dir = TemporaryDirectory()
