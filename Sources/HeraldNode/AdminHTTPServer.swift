@@ -32,29 +32,46 @@ public struct BackupUnavailable: Error, Sendable {
 /// fetched by followers that install them; see `SnapshotBytesRequest`).
 public struct AdminHTTPServer: Service {
 
-    private let endpoint: Endpoint
+    /// Where it listens.
+    let endpoint: Endpoint
     private let endpoints: any AdminEndpoints
     private let logger: Logger
+    /// Connections served at once; more are closed as they arrive.
+    private let maxConnections: Int
+    /// A connection with nothing read or written for this long is closed.
+    private let idleTimeout: Duration
 
     /// Creates the server; it binds in `run()`.
     /// - Parameters:
     ///   - endpoint: where to listen.
     ///   - logger: where to log.
     ///   - endpoints: answers the requests.
-    public init(endpoint: Endpoint, logger: Logger, endpoints: any AdminEndpoints) {
+    ///   - maxConnections: connections served at once (default 128); more are closed
+    ///     at once, so clients cannot take the descriptors the stores need.
+    ///   - idleTimeout: how long a connection may stay silent (default 60 s).
+    public init(endpoint: Endpoint, logger: Logger, endpoints: any AdminEndpoints, maxConnections: Int = 128,
+                idleTimeout: Duration = .seconds(60)) {
         self.endpoint = endpoint
         self.logger = logger
         self.endpoints = endpoints
+        self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
     }
 
     /// Binds, serves until graceful shutdown, then closes.
     /// - Throws: when the address cannot be bound.
     public func run() async throws {
+        let open = OpenConnections()
+        let idle = TimeAmount.nanoseconds(
+            idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: endpoint.host, port: endpoint.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
+                open.track(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        IdleStateHandler(allTimeout: idle), IdleConnectionCloser())
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
                         wrappingChannelSynchronously: channel)
@@ -64,6 +81,12 @@ public struct AdminHTTPServer: Service {
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { inbound in
                 for try await connection in inbound.cancelOnGracefulShutdown() {
+                    // NB: counted as they are accepted (this one included), closed ones leave.
+                    guard open.count <= maxConnections else {
+                        logger.warning("http connection refused: too many open", metadata: ["limit": "\(maxConnections)"])
+                        try? await connection.channel.close()
+                        continue
+                    }
                     group.addTask { await serve(connection) }
                 }
             }
@@ -74,7 +97,9 @@ public struct AdminHTTPServer: Service {
         do {
             try await connection.executeThenClose { inbound, _ in
                 var head: HTTPRequestHead?
-                for try await part in inbound {
+                // NB: ends at graceful shutdown: a keep-alive client (a Prometheus scraper)
+                // otherwise held the server, and with it the node's whole shutdown, open.
+                for try await part in inbound.cancelOnGracefulShutdown() {
                     switch part {
                     case .head(let requestHead):
                         head = requestHead
@@ -114,6 +139,7 @@ public struct AdminHTTPServer: Service {
             case .bytes(let bytes): return (.ok, "application/octet-stream", ByteBuffer(bytes: bytes))
             case .notKept: return (.notFound, "text/plain", ByteBuffer(string: "snapshot not kept here\n"))
             case .replaced: return (.gone, "text/plain", ByteBuffer(string: "snapshot replaced by a newer one\n"))
+            case .outOfRange: return (.rangeNotSatisfiable, "text/plain", ByteBuffer(string: "offset past the end of the file\n"))
             }
         }
         let (status, contentType, body) = await respondText(to: request)

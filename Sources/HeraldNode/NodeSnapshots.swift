@@ -289,8 +289,9 @@ final class NodeSnapshots: SnapshotStorage {
             return .bytes(snapshot.manifest.encoded())
         case .file(let index, let term, let file, let offset, let length):
             guard let snapshot = keeper.find(index: index, term: term) else { return keeper.absence(of: index) }
-            guard snapshot.manifest.files.indices.contains(file),
-                  let handle = FileHandle(forReadingAtPath: snapshot.directory + "/" + snapshot.manifest.files[file].path)
+            guard snapshot.manifest.files.indices.contains(file) else { return .notKept }
+            guard offset <= snapshot.manifest.files[file].size else { return .outOfRange }
+            guard let handle = FileHandle(forReadingAtPath: snapshot.directory + "/" + snapshot.manifest.files[file].path)
             else { return .notKept }
             keeper.noteServed(index: index, term: term)
             defer { try? handle.close() }

@@ -8,4 +8,6 @@ public enum SnapshotBytesAnswer: Sendable, Equatable {
     /// No longer kept: newer snapshots replaced it (HTTP 410). A follower fetching it
     /// stops and waits for the leader's current snapshot.
     case replaced
+    /// The range starts past the end of the file (HTTP 416).
+    case outOfRange
 }

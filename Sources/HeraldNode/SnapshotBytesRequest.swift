@@ -40,7 +40,8 @@ public enum SnapshotBytesRequest: Sendable, Equatable {
             if kv.count == 2 { query[String(kv[0])] = String(kv[1]) }
         }
         guard path.count == 5, path[3] == "files", let file = Int(path[4]), file >= 0,
-              let offset = query["offset"].flatMap({ UInt64($0) }),
+              // NB: at most Int64.max: a larger offset trapped in the seek (an off_t).
+              let offset = query["offset"].flatMap({ UInt64($0) }), offset <= UInt64(Int64.max),
               let length = query["length"].flatMap({ Int($0) }), (1...Self.maxLength).contains(length) else { return nil }
         self = .file(index: index, term: term, file: file, offset: offset, length: length)
     }

@@ -41,6 +41,13 @@ struct SnapshotCatchUpTests {
         #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/1-1/files/0?offset=0&length=999999999")?.status == 404)
         #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/999999-1/manifest")?.status == 404)
         #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/junk/files/x")?.status == 404)
+        // Offsets past a kept file's end: 416, and one beyond any file (it crashed the node
+        // in a seek) is not a snapshot request at all.
+        let kept = try #require(try FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)
+            .first { !$0.hasSuffix(".partial") })
+        #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/\(kept)/files/0?offset=\(UInt64(1) << 40)&length=10")?.status == 416)
+        #expect(LocalPorts.get(port: httpPort, path: "/v1/snapshots/\(kept)/files/0?offset=18446744073709551615&length=10")?.status == 404)
+        #expect(LocalPorts.get(port: httpPort, path: "/healthz")?.status == 200, "the leader died\n\(cluster.logTails())")
         // /metrics counts what the leader dropped for the stopped follower.
         let metrics = LocalPorts.get(port: httpPort, path: "/metrics")?.body ?? ""
         #expect(metrics.contains("herald_peer_batches_dropped_total{node=\"\(leader)\",peer=\"\(lagging)\"}"), "\(metrics)")

@@ -16,13 +16,13 @@ import Testing
     /// a snapshot saw "I/O on closed channel" and truncated chunks under load).
     @Test func aLargeAnswerArrivesWholeBeforeTheConnectionCloses() async throws {
         let body = Self.patternedBytes(count: 48 << 20)
-        let endpoint = Endpoint(host: "127.0.0.1", port: try await Self.freePort())
+        let endpoint = Endpoint(host: "127.0.0.1", port: try await AdminHTTPTestSupport.freePort())
         let server = AdminHTTPServer(endpoint: endpoint, logger: Logger(label: "admin-http-test"),
                                      endpoints: FixedAnswers(snapshotBody: body))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             defer { group.cancelAll() }
-            try await Self.waitUntilServing(endpoint)
+            try await AdminHTTPTestSupport.waitUntilServing(endpoint)
             let target = SnapshotBytesRequest.file(index: LogIndex(7), term: Term(1), file: 0, offset: 0,
                                                    length: SnapshotBytesRequest.maxLength).target
             let response = try await NodeAdminClient.request(endpoint, path: target, timeout: .seconds(60))
@@ -38,13 +38,13 @@ import Testing
     }
 
     @Test func aMissingSnapshotIsNotFoundAndAReplacedOneIsGone() async throws {
-        let endpoint = Endpoint(host: "127.0.0.1", port: try await Self.freePort())
+        let endpoint = Endpoint(host: "127.0.0.1", port: try await AdminHTTPTestSupport.freePort())
         let server = AdminHTTPServer(endpoint: endpoint, logger: Logger(label: "admin-http-test"),
                                      endpoints: FixedAnswers(snapshotBody: nil))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             defer { group.cancelAll() }
-            try await Self.waitUntilServing(endpoint)
+            try await AdminHTTPTestSupport.waitUntilServing(endpoint)
             let kept = SnapshotBytesRequest.manifest(index: LogIndex(7), term: Term(1)).target
             let replaced = SnapshotBytesRequest.manifest(index: LogIndex(3), term: Term(1)).target
             #expect(try await NodeAdminClient.request(endpoint, path: kept).status == 404)
@@ -61,26 +61,6 @@ import Testing
         while bytes.count < count { bytes.append(contentsOf: period.prefix(count - bytes.count)) }
         return bytes
     }
-
-    private static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = try #require(channel.localAddress?.port)
-        try await channel.close()
-        return port
-    }
-
-    private static func waitUntilServing(_ endpoint: Endpoint) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if let response = try? await NodeAdminClient.request(endpoint, path: "/healthz"), response.status == 200 {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("the admin endpoint at \(endpoint) did not answer within 10 s")
-        throw CancellationError()
-    }
 }
 
 /// Answers a snapshot request with fixed bytes (index 7), or 404 for index 7 and 410
@@ -88,12 +68,7 @@ import Testing
 private struct FixedAnswers: AdminEndpoints {
     var snapshotBody: [UInt8]?
 
-    func status() async -> NodeStatus {
-        NodeStatus(clusterName: "test", region: "local",
-                   raft: RaftStatus(id: NodeID(1), role: .follower, term: Term(1), leader: nil, commitIndex: .zero,
-                                    appliedIndex: .zero, lastIndex: .zero, membership: Membership(voters: [NodeID(1)])),
-                   stateDigest: 0, connectedPeers: [], uptimeSeconds: 0)
-    }
+    func status() async -> NodeStatus { AdminHTTPTestSupport.followerStatus }
 
     func metrics() async -> String { "" }
 

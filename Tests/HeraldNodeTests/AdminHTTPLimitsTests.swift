@@ -1,0 +1,119 @@
+import HeraldConfig
+@testable import HeraldNode
+import Logging
+import NIOCore
+import NIOPosix
+import RaftCore
+import ServiceLifecycle
+import Testing
+
+/// What the admin endpoint refuses or drops so that clients cannot crash it, exhaust its
+/// descriptors or hold up the node's shutdown.
+@Suite struct AdminHTTPLimitsTests {
+    private let logger = Logger(label: "admin-http-limits-test")
+
+    @Test("an offset beyond any file is not found (it crashed the node), one past the file's end is 416")
+    func hugeOffsets() async throws {
+        try await withServer(AdminHTTPServer(endpoint: try await Self.endpoint(), logger: logger, endpoints: RangeAnswers())) { endpoint in
+            let huge = "/v1/snapshots/7-1/files/0?offset=18446744073709551615&length=10"
+            let pastEnd = SnapshotBytesRequest.file(index: LogIndex(7), term: Term(1), file: 0, offset: 1 << 40, length: 10)
+            let statuses = [
+                try await NodeAdminClient.request(endpoint, path: huge).status,
+                try await NodeAdminClient.request(endpoint, path: pastEnd.target).status,
+                try await NodeAdminClient.request(endpoint, path: "/healthz").status,
+            ]
+            #expect(statuses == [404, 416, 200])
+        }
+    }
+
+    @Test("a silent connection is closed after the idle timeout")
+    func idleConnectionClosed() async throws {
+        let server = AdminHTTPServer(endpoint: try await Self.endpoint(), logger: logger, endpoints: RangeAnswers(),
+                                     idleTimeout: .milliseconds(300))
+        try await withServer(server) { endpoint in
+            let silent = try await Self.connect(endpoint)
+            #expect(try await Self.closes(silent, within: .seconds(10)), "the idle connection is still open")
+        }
+    }
+
+    @Test("connections beyond the limit are closed at once; the first ones keep working")
+    func connectionLimit() async throws {
+        let server = AdminHTTPServer(endpoint: try await Self.endpoint(), logger: logger, endpoints: RangeAnswers(),
+                                     maxConnections: 2)
+        try await withServer(server) { endpoint in
+            let first = try await Self.connect(endpoint)
+            let second = try await Self.connect(endpoint)
+            let third = try await Self.connect(endpoint)
+            #expect(try await Self.closes(third, within: .seconds(10)), "a third connection was kept")
+            #expect(first.isActive && second.isActive)
+            try await first.close()
+            try await second.close()
+            let deadline = ContinuousClock.now + .seconds(10)
+            var served = false
+            while !served, ContinuousClock.now < deadline {
+                served = (try? await NodeAdminClient.request(endpoint, path: "/healthz").status) == 200
+                if !served { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(served, "no connection accepted after the first two closed")
+        }
+    }
+
+    @Test("graceful shutdown ends while a keep-alive client holds a connection open")
+    func shutdownWithKeepAliveClient() async throws {
+        let endpoint = try await Self.endpoint()
+        let server = AdminHTTPServer(endpoint: endpoint, logger: logger, endpoints: RangeAnswers())
+        let services = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
+        let running = Task { try await services.run() }
+        try await AdminHTTPTestSupport.waitUntilServing(endpoint)
+        let client = try await Self.connect(endpoint)
+        try await client.writeAndFlush(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
+        try await Task.sleep(for: .milliseconds(100))  // answered; the connection stays open (keep-alive)
+        await services.triggerGracefulShutdown()
+        let finished = await Self.completes(within: .seconds(10)) { try? await running.value }
+        #expect(finished, "the server did not stop while a keep-alive connection was open")
+        try? await client.close()
+    }
+
+    // MARK: - Helpers
+
+    private func withServer(_ server: AdminHTTPServer, _ body: (Endpoint) async throws -> Void) async throws {
+        let endpoint = server.endpoint
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            defer { group.cancelAll() }
+            try await AdminHTTPTestSupport.waitUntilServing(endpoint)
+            try await body(endpoint)
+        }
+    }
+
+    private static func endpoint() async throws -> Endpoint {
+        Endpoint(host: "127.0.0.1", port: try await AdminHTTPTestSupport.freePort())
+    }
+
+    private static func connect(_ endpoint: Endpoint) async throws -> any Channel {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: endpoint.host, port: endpoint.port).get()
+    }
+
+    private static func closes(_ channel: any Channel, within limit: Duration) async throws -> Bool {
+        await completes(within: limit) { try? await channel.closeFuture.get() }
+    }
+
+    /// Whether `work` finishes within `limit`.
+    private static func completes(within limit: Duration, _ work: @escaping @Sendable () async -> Void) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await work(); return true }
+            group.addTask { try? await Task.sleep(for: limit); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+}
+
+/// Answers every snapshot request with `.outOfRange`.
+private struct RangeAnswers: AdminEndpoints {
+    func status() async -> NodeStatus { AdminHTTPTestSupport.followerStatus }
+    func metrics() async -> String { "" }
+    func backup() async -> Result<String, BackupUnavailable> { .failure(BackupUnavailable(reason: "not here")) }
+    func snapshotBytes(_ request: SnapshotBytesRequest) async -> SnapshotBytesAnswer { .outOfRange }
+}
