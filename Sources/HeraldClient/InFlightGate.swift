@@ -43,7 +43,9 @@ final class InFlightGate: Sendable {
             state.queue.append(key)
             return false
         }
-        if admitted { waiters.resolve(key, .success(())) }
+        // NB: when the deadline fired in between, the wait below throws `.timeout` and the
+        // caller never releases: give the place back here, or it is lost for good.
+        if admitted, !waiters.resolve(key, .success(())) { release() }
         switch await waiters.wait(key) {
         case .success: return
         case .failure(let error): throw error
@@ -62,12 +64,25 @@ final class InFlightGate: Sendable {
                 }
                 let key = state.queue[state.queueHead]
                 state.queueHead += 1
+                // NB: a connection that never drains its queue completely (a follower
+                // forwarding at saturation) grew it for ever; drop the consumed half.
+                if state.queueHead >= 1024, state.queueHead * 2 >= state.queue.count {
+                    state.queue.removeFirst(state.queueHead)
+                    state.queueHead = 0
+                }
                 return key
             }
             // The place passes to `next` unless its wait already ended; then try the one after.
             guard let next, !waiters.resolve(next, .success(())) else { return }
         }
     }
+
+    /// Whether `key` waits in the queue (handed a place or not).
+    func isQueued(_ key: UInt64) -> Bool { state.withLock { $0.queue[$0.queueHead...].contains(key) } }
+
+    /// Slots of the waiting queue's storage in use, consumed ones included (it is
+    /// compacted as places are handed on).
+    var queueStorageCount: Int { state.withLock { $0.queue.count } }
 
     /// Fails every waiter, and every later `acquire`, with `error`.
     func close(with error: HeraldClientError) {

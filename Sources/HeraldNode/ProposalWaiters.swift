@@ -26,6 +26,9 @@ struct ProposalWaiters<Outcome: Sendable> {
     private var byIndex: [LogIndex: Waiter] = [:]
 
     mutating func add(term: Term, index: LogIndex, _ notify: Notify) {
+        // NB: a waiter still at this index (its entry replaced before it was resolved)
+        // would otherwise never hear anything, and its producer would wait for ever.
+        if let stale = byIndex[index] { stale.notify(.failure(.outcomeUnknown(term: stale.term, index: index))) }
         byIndex[index] = Waiter(term: term, notify: notify)
     }
 
@@ -48,12 +51,6 @@ struct ProposalWaiters<Outcome: Sendable> {
         for (index, waiter) in byIndex {
             waiter.notify(.failure(.outcomeUnknown(term: waiter.term, index: index)))
         }
-        byIndex.removeAll()
-    }
-
-    /// Fails every waiter.
-    mutating func failAll(_ failure: ProposeFailure) {
-        for waiter in byIndex.values { waiter.notify(.failure(failure)) }
         byIndex.removeAll()
     }
 }

@@ -159,7 +159,10 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             } onGracefulShutdown: { [inbox] in
                 inbox.close()
             }
-            waiters.failAll(.shuttingDown)
+            // NB: these entries are in the log and may still commit (on this node's
+            // next start, or through the others): their outcome is unknown, not refused.
+            // Inputs never proposed are refused as shutting down.
+            waiters.failAllOutcomeUnknown()
             for input in inbox.drain() { Self.reject(input) }
             group.cancelAll()
         }
