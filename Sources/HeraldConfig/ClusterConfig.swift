@@ -14,16 +14,20 @@ public struct ClusterConfig: Equatable, Sendable {
     public var backup: BackupSchedule?
     /// Limits that protect each node's data disk.
     public var storage: StorageLimits
+    /// How long idempotency keys are remembered.
+    public var idempotency: IdempotencySettings
 
     /// Creates a configuration; use `ConfigLoader` to get a validated one from a file.
     public init(clusterName: String, dataDirectory: String, raft: RaftTimings, nodes: [NodeConfig],
-                backup: BackupSchedule? = nil, storage: StorageLimits = StorageLimits()) {
+                backup: BackupSchedule? = nil, storage: StorageLimits = StorageLimits(),
+                idempotency: IdempotencySettings = IdempotencySettings()) {
         self.clusterName = clusterName
         self.dataDirectory = dataDirectory
         self.raft = raft
         self.nodes = nodes
         self.backup = backup
         self.storage = storage
+        self.idempotency = idempotency
     }
 
     /// Where node `node` keeps its backups, if backups are configured.

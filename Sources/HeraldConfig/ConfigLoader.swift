@@ -5,7 +5,9 @@ import Foundation
 /// until a configuration has passed.
 public enum ConfigLoader {
     /// The keys of the top-level object.
-    static let topLevelKeys = ["clusterName", "dataDirectory", "raft", "nodes", "backup", "storage"]
+    static let topLevelKeys = ["clusterName", "dataDirectory", "raft", "nodes", "backup", "storage", "idempotency"]
+    /// The keys of `idempotency`.
+    static let idempotencyKeys = ["windowSeconds"]
     /// The keys of `storage`.
     static let storageKeys = ["minFreeMegabytes"]
     /// The keys of `backup`.
@@ -65,8 +67,19 @@ public enum ConfigLoader {
         let storage = try top.optional("storage").map { value throws(ConfigError) in
             try readStorage(value, file: file)
         } ?? StorageLimits()
+        let idempotency = try top.optional("idempotency").map { value throws(ConfigError) in
+            try readIdempotency(value, file: file)
+        } ?? IdempotencySettings()
         return ClusterConfig(clusterName: clusterName, dataDirectory: dataDirectory, raft: raft, nodes: nodes,
-                             backup: backup, storage: storage)
+                             backup: backup, storage: storage, idempotency: idempotency)
+    }
+
+    private static func readIdempotency(_ value: JSONValue, file: String) throws(ConfigError) -> IdempotencySettings {
+        let reader = try ObjectReader(value, file: file, path: "idempotency")
+        try reader.rejectUnknownKeys(known: idempotencyKeys)
+        guard reader.optional("windowSeconds") != nil else { return IdempotencySettings() }
+        // NB: up to 30 days; at least a second.
+        return IdempotencySettings(windowSeconds: try reader.integer("windowSeconds", in: 1...(30 * 24 * 60 * 60)))
     }
 
     private static func readStorage(_ value: JSONValue, file: String) throws(ConfigError) -> StorageLimits {

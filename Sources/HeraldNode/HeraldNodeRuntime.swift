@@ -60,6 +60,7 @@ public struct HeraldNodeRuntime {
             throw StartError(description: interrupted.description)
         }
 
+        let modelConfig = QueueModelConfig(idempotencyWindow: UInt64(cluster.idempotency.windowSeconds) * 1000)
         let log: LogStore
         let applier: QueueApplier
         let snapshots: NodeSnapshots
@@ -68,7 +69,7 @@ public struct HeraldNodeRuntime {
         do {
             log = try LogStore(directory: directory.path + "/raft")
             let store = try StateStore(path: directory.path + "/state", options: QueueApplier.storeOptions)
-            applier = try QueueApplier(store: store)
+            applier = try QueueApplier(store: store, config: modelConfig)
             snapshots = try NodeSnapshots(nodeDirectory: directory.path, applier: applier, sources: adminEndpoints,
                                           logger: logger)
         } catch {
@@ -120,7 +121,7 @@ public struct HeraldNodeRuntime {
         for member in cluster.nodes { producerAddresses[NodeID(member.id)] = member.clientAddress }
         let forwarder = LeaderForwarder(me: me, addresses: producerAddresses, logger: logger)
         let handler = ProducerRequestHandler(
-            me: me, raft: raft, applier: applier, machine: QueueStateMachine(), validator: EnvelopeValidator(),
+            me: me, raft: raft, applier: applier, machine: QueueStateMachine(config: modelConfig), validator: EnvelopeValidator(),
             forwarder: forwarder, diskSpace: diskSpace, clusterStatus: { [cluster] in await ClusterStatusCollector(cluster: cluster).collect() })
         let producers = ProducerServer(listenAddress: node.clientAddress, me: me, handler: handler, metrics: metrics, logger: logger,
                                        leader: { raft.currentStatus.leader })
@@ -132,6 +133,10 @@ public struct HeraldNodeRuntime {
                     .init(service: forwarder),
                     .init(service: producers),
                     .init(service: http),
+                    .init(service: IdempotencyKeyExpirer(
+                        raft: raft, windowMilliseconds: modelConfig.idempotencyWindow,
+                        interval: IdempotencyKeyExpirer.interval(forWindowSeconds: cluster.idempotency.windowSeconds),
+                        logger: logger)),
                 ] + (backups.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

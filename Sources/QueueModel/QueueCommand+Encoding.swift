@@ -17,7 +17,7 @@
 //     tag 5 claim       reserved (delivery: owner's intent to attempt)
 //     tag 6 result      reserved (delivery: delivered / deferred / bounced / expired)
 //     tag 7 assign      reserved (partition ownership)
-//     tag 8 expireIdempotencyKeys  u64 before | varint limit (fits in u32)
+//     tag 8 expireIdempotencyKeys  u64 before | varint limit (at most maxExpiryLimit)
 //
 // Nothing follows the payload. A decoder of this version refuses any other version,
 // unknown and reserved tags, out-of-range values and trailing bytes.
@@ -129,8 +129,12 @@ extension QueueCommand {
         case .expireIdempotencyKeys:
             let before = try reader.readTimestamp("expireIdempotencyKeys.before")
             let limit = try reader.readVarint("expireIdempotencyKeys.limit")
-            guard limit <= UInt64(UInt32.max) else {
-                throw .invalidValue(field: "expireIdempotencyKeys.limit", reason: "\(limit) does not fit in 32 bits")
+            // NB: one command is one atomic batch on every node; a huge limit would make
+            // every node scan and delete that many keys at once. (No log holds a larger
+            // one: this cap came before anything proposed the command.)
+            guard limit <= UInt64(QueueCommand.maxExpiryLimit) else {
+                throw .invalidValue(field: "expireIdempotencyKeys.limit",
+                                    reason: "\(limit) is above \(QueueCommand.maxExpiryLimit)")
             }
             action = .expireIdempotencyKeys(before: before, limit: UInt32(limit))
         case .claim, .result, .assign:

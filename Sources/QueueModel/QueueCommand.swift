@@ -50,9 +50,14 @@ public struct QueueCommand: Hashable, Sendable {
         QueueCommand(timestamp: timestamp, action: .suppress(entry))
     }
 
+    /// The largest `limit` of an `expireIdempotencyKeys` command; larger ones do not
+    /// decode.
+    public static let maxExpiryLimit: UInt32 = 10_000
+
     /// An `expireIdempotencyKeys` command.
     public static func expireIdempotencyKeys(before: Timestamp, limit: UInt32, at timestamp: Timestamp) -> QueueCommand {
-        QueueCommand(timestamp: timestamp, action: .expireIdempotencyKeys(before: before, limit: limit))
+        precondition(limit <= maxExpiryLimit, "an expiry limit above \(maxExpiryLimit) does not decode")
+        return QueueCommand(timestamp: timestamp, action: .expireIdempotencyKeys(before: before, limit: limit))
     }
 
     /// An `unsuppress` command.

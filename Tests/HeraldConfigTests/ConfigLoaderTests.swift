@@ -124,6 +124,19 @@ struct ConfigLoaderTests {
         #expect(loadError(withStorage("[]")) == "cluster.json: storage: expected an object, found an array")
     }
 
+    @Test("the optional idempotency section sets the window in seconds")
+    func idempotencySection() throws {
+        func with(_ body: String) -> String {
+            validConfig.replacingOccurrences(of: #""dataDirectory": "data","#,
+                                              with: #""dataDirectory": "data", "idempotency": "# + body + ",")
+        }
+        #expect(try load(validConfig).idempotency.windowSeconds == 86_400)
+        #expect(try load(with(#"{"windowSeconds": 3600}"#)).idempotency.windowSeconds == 3_600)
+        #expect(loadError(with(#"{"windowSeconds": 0}"#))
+            == "cluster.json: idempotency.windowSeconds: 0 is out of range (1-2592000)")
+        #expect(loadError(with(#"{"window": 5}"#))?.hasPrefix("cluster.json: idempotency.window: unknown key") == true)
+    }
+
     @Test("an empty node list is refused")
     func emptyNodeList() {
         let text = #"{"clusterName": "x", "dataDirectory": "/d", "raft": {"tickMilliseconds": 100, "heartbeatTicks": 1, "electionTicks": 10}, "nodes": []}"#

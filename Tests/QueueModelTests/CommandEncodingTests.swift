@@ -14,7 +14,7 @@ struct CommandEncodingTests {
                   at: Fixtures.t0),
         .suppress(SuppressionEntry(address: "x@y.z", reason: .manual), at: Fixtures.t0),
         .unsuppress("Bob@Example.com", at: Fixtures.t0),
-        .expireIdempotencyKeys(before: Timestamp(rawValue: 12345), limit: .max, at: Fixtures.t0),
+        .expireIdempotencyKeys(before: Timestamp(rawValue: 12345), limit: QueueCommand.maxExpiryLimit, at: Fixtures.t0),
         .expireIdempotencyKeys(before: .epoch, limit: 0, at: .epoch),
     ]
 
@@ -48,7 +48,9 @@ struct CommandEncodingTests {
         ([1, 5], .reservedCommand(tag: 5)),
         ([1, 7], .reservedCommand(tag: 7)),
         ([1, 8, 0, 0, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0, 0, 0, 0, 0] + [0x80, 0x80, 0x80, 0x80, 0x10],
-         .invalidValue(field: "expireIdempotencyKeys.limit", reason: "4294967296 does not fit in 32 bits")),
+         .invalidValue(field: "expireIdempotencyKeys.limit", reason: "4294967296 is above 10000")),
+        ([1, 8, 0, 0, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0, 0, 0, 0, 0] + [0x91, 0x4E],
+         .invalidValue(field: "expireIdempotencyKeys.limit", reason: "10001 is above 10000")),
         ([1, 2, 0, 0], .truncated(field: "timestamp", offset: 2)),
         ([1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 5, 65], .truncated(field: "unsuppress.address", offset: 10)),
         ([1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 65, 0], .trailingBytes(count: 1)),

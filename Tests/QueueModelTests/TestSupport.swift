@@ -94,7 +94,7 @@ enum Fixtures {
             return .unsuppress(randomString(&rng, maxLength: 40), at: timestamp)
         default:
             return .expireIdempotencyKeys(before: Timestamp(rawValue: rng.next()),
-                                          limit: UInt32.random(in: 0...UInt32.max, using: &rng), at: timestamp)
+                                          limit: UInt32.random(in: 0...QueueCommand.maxExpiryLimit, using: &rng), at: timestamp)
         }
     }
 }

@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import QueueModel
+import RaftCore
+import ServiceLifecycle
+
+/// Forgets idempotency keys once their window is over, so the `idempotency` family does
+/// not grow for ever: while this node leads, it proposes `expireIdempotencyKeys(before:
+/// now - window)` every `interval`, again at once while a batch reports more, each batch
+/// at most `batchLimit` keys (one atomic write on every node). Apply never forgets a key
+/// still inside the window, whatever the leader's clock says.
+struct IdempotencyKeyExpirer: Service {
+    let raft: RaftService<QueueApplier>
+    /// The window, in milliseconds (the state machine's `idempotencyWindow`).
+    let windowMilliseconds: UInt64
+    /// Time between rounds.
+    let interval: Duration
+    /// Keys per command.
+    var batchLimit: UInt32 = 1_000
+    let logger: Logger
+
+    /// The pause between rounds for a window: a tenth of it, from 100 ms up to a minute,
+    /// so a key is gone soon after its window ends without proposing needlessly often.
+    static func interval(forWindowSeconds seconds: Int) -> Duration {
+        min(max(.milliseconds(seconds * 100), .milliseconds(100)), .seconds(60))
+    }
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            guard (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: interval) })) != nil else { return }
+            guard raft.currentStatus.role == .leader else { continue }
+            await expireRound()
+        }
+    }
+
+    /// Proposes batches until one reports no more expired keys (or one fails: the next
+    /// round tries again).
+    private func expireRound() async {
+        var total = 0
+        while !Task.isShuttingDownGracefully {
+            let now = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+            let before = Timestamp(rawValue: now >= windowMilliseconds ? now - windowMilliseconds : 0)
+            let command = QueueCommand.expireIdempotencyKeys(before: before, limit: batchLimit,
+                                                             at: Timestamp(millisecondsSinceEpoch: now))
+            do {
+                let applied = try await raft.propose(command.encoded())
+                guard case .idempotencyKeysExpired(let count, let more) = applied.outcome else { break }
+                total += count
+                if !more { break }
+            } catch {
+                logger.debug("idempotency key expiry postponed", metadata: ["error": "\(error)"])
+                break
+            }
+        }
+        if total > 0 { logger.info("idempotency keys expired", metadata: ["count": "\(total)"]) }
+    }
+}
