@@ -2,6 +2,7 @@ public import HeraldConfig
 import Dispatch
 import Foundation
 import RaftCore
+import Synchronization
 public import Logging
 public import ServiceLifecycle
 public import StateStore
@@ -16,6 +17,10 @@ public final class BackupService: Service, Sendable {
     private let logger: Logger
     /// Runs the backups, one at a time (scheduled and on demand share the scratch directory).
     private let worker = DispatchQueue(label: "herald.backup")
+    /// Requests for the next backup not started yet, and whether one is queued on `worker`
+    /// for them: every request while one waits joins it, so at most one backup runs and
+    /// one waits, however often `POST /v1/backup` is called.
+    private let next = Mutex<(waiting: [CheckedContinuation<BackupInfo, any Error>], queued: Bool)>(([], false))
 
     /// Opens the backup directory.
     /// - Parameters:
@@ -43,10 +48,26 @@ public final class BackupService: Service, Sendable {
     /// of the few that run the node's tasks.
     /// - Parameter note: a label stored with the backup.
     /// - Returns: the new backup.
+    ///
+    /// Requests that arrive while a backup waits for the one running join it (they get
+    /// the same backup, which starts after they asked).
     @discardableResult
     public func backUp(note: String) async throws -> BackupInfo {
         try await withCheckedThrowingContinuation { continuation in
-            worker.async { continuation.resume(with: Result { try self.backUpNow(note: note) }) }
+            let queue = next.withLock { next -> Bool in
+                next.waiting.append(continuation)
+                defer { next.queued = true }
+                return !next.queued
+            }
+            guard queue else { return }
+            worker.async {
+                let joined = self.next.withLock { next in
+                    defer { next = ([], false) }
+                    return next.waiting
+                }
+                let result = Result { try self.backUpNow(note: note) }
+                for waiter in joined { waiter.resume(with: result) }
+            }
         }
     }
 

@@ -10,6 +10,28 @@ import Testing
 /// Backups are taken from a checkpoint while the node goes on applying: each must hold
 /// exactly the state at the applied index it records.
 @Suite struct BackupServiceTests {
+    @Test("requests while a backup waits join it: twenty at once make at most two backups")
+    func concurrentRequestsJoin() async throws {
+        let directory = try TemporaryDirectory()
+        let handle = StateStoreHandle(try openStore(directory.file("state")))
+        try handle.withStore { store in
+            var batch = WriteBatch()
+            batch.put(Array(repeating: 7, count: 1000), for: Self.key(1), in: "bodies")
+            try store.apply(batch: batch, appliedIndex: LogIndex(1))
+        }
+        let service = try BackupService(
+            directory: directory.file("backups"), store: handle, scratchDirectory: directory.file("backup.partial"),
+            schedule: BackupSchedule(directory: directory.file("backups"), intervalMinutes: 0, keep: 100),
+            logger: Logger(label: "backup-test"))
+        let ids = try await withThrowingTaskGroup(of: UInt32.self) { group in
+            for number in 0..<20 { group.addTask { try await service.backUp(note: "burst \(number)").id } }
+            return try await group.reduce(into: [UInt32]()) { $0.append($1) }
+        }
+        #expect(ids.count == 20)
+        #expect(Set(ids).count <= 2, "\(Set(ids).count) backups for one burst")
+        #expect(try service.list().count == Set(ids).count)
+    }
+
     @Test func backupsTakenWhileEntriesAreAppliedHoldExactlyTheirAppliedIndex() async throws {
         let directory = try TemporaryDirectory()
         let handle = StateStoreHandle(try openStore(directory.file("state")))
