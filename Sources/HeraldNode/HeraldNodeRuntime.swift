@@ -120,9 +120,10 @@ public struct HeraldNodeRuntime {
         var producerAddresses: [NodeID: Endpoint] = [:]
         for member in cluster.nodes { producerAddresses[NodeID(member.id)] = member.clientAddress }
         let forwarder = LeaderForwarder(me: me, addresses: producerAddresses, logger: logger)
+        let clusterStatus = ClusterStatusCache { [cluster] in await ClusterStatusCollector(cluster: cluster).collect() }
         let handler = ProducerRequestHandler(
             me: me, raft: raft, applier: applier, machine: QueueStateMachine(config: modelConfig), validator: EnvelopeValidator(),
-            forwarder: forwarder, diskSpace: diskSpace, clusterStatus: { [cluster] in await ClusterStatusCollector(cluster: cluster).collect() })
+            forwarder: forwarder, diskSpace: diskSpace, clusterStatus: { await clusterStatus.report() })
         let producers = ProducerServer(listenAddress: node.clientAddress, me: me, handler: handler, metrics: metrics, logger: logger,
                                        leader: { raft.currentStatus.leader })
         let group = ServiceGroup(
