@@ -50,7 +50,7 @@ struct ClusterStatusCollector {
     }
 
     private func fetchJSON(_ endpoint: Endpoint, path: String) async -> [String: Any]? {
-        guard let response = try? await NodeAdminClient.request(endpoint, path: path, timeout: timeout),
+        guard let response = try? await NodeAdminClient.request(endpoint, path: path, timeout: timeout, maxBodyBytes: 1 << 20),
               response.status == 200 else { return nil }
         return try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
     }

@@ -22,14 +22,18 @@ public enum NodeAdminClient {
     ///   - method: `GET` or `POST` (an empty body is sent).
     ///   - path: the request target, e.g. `/v1/status`.
     ///   - timeout: for connecting and for the whole exchange.
+    ///   - maxBodyBytes: the largest body accepted (default 64 MiB, far above a snapshot
+    ///     chunk): a peer that answers more, or announces more, is refused rather than
+    ///     buffered.
     /// - Returns: the response.
-    /// - Throws: when the node cannot be reached or the exchange times out.
+    /// - Throws: when the node cannot be reached or the exchange times out, or the body
+    ///   is too large.
     public static func request(_ endpoint: Endpoint, method: String = "GET", path: String,
-                               timeout: Duration = .seconds(5)) async throws -> Response {
+                               timeout: Duration = .seconds(5), maxBodyBytes: Int = 64 << 20) async throws -> Response {
         var stage = ExchangeFailed.Stage.connecting
         var received = 0
         do {
-            return try await exchange(endpoint, method: method, path: path, timeout: timeout,
+            return try await exchange(endpoint, method: method, path: path, timeout: timeout, maxBodyBytes: maxBodyBytes,
                                       stage: &stage, received: &received)
         } catch let error as NodeUnreachable {
             throw error
@@ -39,7 +43,7 @@ public enum NodeAdminClient {
         }
     }
 
-    private static func exchange(_ endpoint: Endpoint, method: String, path: String, timeout: Duration,
+    private static func exchange(_ endpoint: Endpoint, method: String, path: String, timeout: Duration, maxBodyBytes: Int,
                                  stage: inout ExchangeFailed.Stage, received: inout Int) async throws -> Response {
         let limit = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
                                            + timeout.components.attoseconds / 1_000_000_000)
@@ -75,9 +79,14 @@ public enum NodeAdminClient {
             var body = ByteBuffer()
             for try await part in inbound {
                 switch part {
-                case .head(let head): status = Int(head.status.code)
+                case .head(let head):
+                    status = Int(head.status.code)
+                    if let announced = head.headers.first(name: "Content-Length").flatMap(Int.init), announced > maxBodyBytes {
+                        throw BodyTooLarge(bytes: announced, limit: maxBodyBytes)
+                    }
                 case .body(var chunk):
                     received += chunk.readableBytes
+                    guard received <= maxBodyBytes else { throw BodyTooLarge(bytes: received, limit: maxBodyBytes) }
                     body.writeBuffer(&chunk)
                 case .end: return Response(status: status, bytes: Array(buffer: body))
                 }
@@ -88,6 +97,15 @@ public enum NodeAdminClient {
             }
             throw NodeUnreachable(endpoint: endpoint)
         }
+    }
+
+    /// The answer's body is larger than the caller accepts.
+    public struct BodyTooLarge: Error, CustomStringConvertible {
+        /// The bytes announced or received so far.
+        public var bytes: Int
+        /// The most accepted.
+        public var limit: Int
+        public var description: String { "the answer's body of \(bytes) bytes or more exceeds the limit of \(limit)" }
     }
 
     /// An exchange that failed part of the way, and where.

@@ -59,7 +59,9 @@ struct SnapshotFetcher {
     }
 
     private func get(_ target: String, from source: Endpoint) async throws -> [UInt8] {
-        let response = try await NodeAdminClient.request(source, path: target, timeout: requestTimeout)
+        // NB: a file range is at most 8 MiB; a manifest lists files, not their bytes.
+        let response = try await NodeAdminClient.request(source, path: target, timeout: requestTimeout,
+                                                         maxBodyBytes: SnapshotBytesRequest.maxLength)
         if response.status == 410 { throw SnapshotReplaced(source: source) }
         guard response.status == 200 else {
             throw SourceFailure(description: "\(source) answered \(response.status) to \(target)")

@@ -34,6 +34,11 @@ import Testing
                 }
             }
             #expect(same, "the body arrived changed")
+            // A client that accepts less refuses the answer instead of buffering it.
+            let refused = await #expect(throws: NodeAdminClient.ExchangeFailed.self) {
+                try await NodeAdminClient.request(endpoint, path: target, timeout: .seconds(60), maxBodyBytes: 1 << 20)
+            }
+            #expect("\(refused.map { "\($0)" } ?? "")".contains("exceeds the limit of 1048576"), "\(String(describing: refused))")
         }
     }
 
