@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 public import HeraldConfig
 public import Logging
@@ -196,8 +197,16 @@ struct NodeEndpoints: AdminEndpoints {
     }
 
     func snapshotBytes(_ request: SnapshotBytesRequest) async -> SnapshotBytesAnswer {
-        snapshots.bytes(for: request)
+        // NB: off the Swift pool (two threads here, one often in the Raft loop's fsync):
+        // a read of up to 8 MiB from disk blocks its thread, and one at a time bounds the
+        // memory the answers take.
+        await withCheckedContinuation { continuation in
+            Self.snapshotReads.async { continuation.resume(returning: snapshots.bytes(for: request)) }
+        }
     }
+
+    /// Serves snapshot reads one at a time, on a thread of their own.
+    private static let snapshotReads = DispatchQueue(label: "herald.snapshot-reads")
 
     func status() async -> NodeStatus {
         let raftStatus = await raft.status()
