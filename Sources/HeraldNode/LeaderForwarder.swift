@@ -25,8 +25,10 @@ final class LeaderForwarder: Service, Sendable {
     /// - Parameters:
     ///   - me: this node (named in the hello).
     ///   - addresses: every node's producer address.
-    ///   - requestTimeout: how long a forwarded request may take.
-    init(me: NodeID, addresses: [NodeID: Endpoint], requestTimeout: Duration = .seconds(30), logger: Logger) {
+    ///   - requestTimeout: how long a forwarded request may take. NB: below the clients'
+    ///     own default (30 s), so a producer hears the follower's answer (`outcomeUnknown`
+    ///     for a write) before it gives up itself.
+    init(me: NodeID, addresses: [NodeID: Endpoint], requestTimeout: Duration = .seconds(25), logger: Logger) {
         self.me = me
         self.addresses = addresses
         self.requestTimeout = requestTimeout
