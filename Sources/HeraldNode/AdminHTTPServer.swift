@@ -34,6 +34,8 @@ public struct AdminHTTPServer: Service {
 
     /// Where it listens.
     let endpoint: Endpoint
+    /// The connections open now.
+    let connections = OpenConnections()
     private let endpoints: any AdminEndpoints
     private let logger: Logger
     /// Connections served at once; more are closed as they arrive.
@@ -61,7 +63,7 @@ public struct AdminHTTPServer: Service {
     /// Binds, serves until graceful shutdown, then closes.
     /// - Throws: when the address cannot be bound.
     public func run() async throws {
-        let open = OpenConnections()
+        let open = connections
         let idle = TimeAmount.nanoseconds(
             idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -70,9 +72,9 @@ public struct AdminHTTPServer: Service {
             .bind(host: endpoint.host, port: endpoint.port) { channel in
                 open.track(channel)
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(
-                        IdleStateHandler(allTimeout: idle), IdleConnectionCloser())
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser())
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
                         wrappingChannelSynchronously: channel)
                 }

@@ -1,5 +1,5 @@
 public import HeraldConfig
-import Dispatch
+public import Dispatch
 import Foundation
 import RaftCore
 import Synchronization
@@ -16,7 +16,7 @@ public final class BackupService: Service, Sendable {
     private let schedule: BackupSchedule
     private let logger: Logger
     /// Runs the backups, one at a time (scheduled and on demand share the scratch directory).
-    private let worker = DispatchQueue(label: "herald.backup")
+    private let worker: DispatchQueue
     /// Requests for the next backup not started yet, and whether one is queued on `worker`
     /// for them: every request while one waits joins it, so at most one backup runs and
     /// one waits, however often `POST /v1/backup` is called.
@@ -29,9 +29,11 @@ public final class BackupService: Service, Sendable {
     ///   - scratchDirectory: where each backup's checkpoint is staged; MUST be on the
     ///     state store's file system (its files are hard links). Deleted when left over.
     ///   - schedule: interval and how many to keep.
+    ///   - worker: the queue backups run on, one at a time.
     /// - Throws: `StateStoreError` when the directory cannot be opened.
     public init(directory: String, store: StateStoreHandle, scratchDirectory: String, schedule: BackupSchedule,
-                logger: Logger) throws {
+                logger: Logger, worker: DispatchQueue = DispatchQueue(label: "herald.backup")) throws {
+        self.worker = worker
         self.manager = try BackupManager(directory: directory)
         self.store = store
         self.scratchDirectory = scratchDirectory
@@ -103,6 +105,9 @@ public final class BackupService: Service, Sendable {
         let checkpoint = try StateStore(path: scratchDirectory, options: options)
         return try manager.create(from: checkpoint, note: note)
     }
+
+    /// Requests waiting for a backup that has not started.
+    var waitingRequests: Int { next.withLock { $0.waiting.count } }
 
     /// Every backup kept, oldest first.
     public func list() throws -> [BackupInfo] { try manager.list() }

@@ -10,6 +10,8 @@ public final class CompactionPolicy: Sendable {
     private struct State {
         var bytesSince = 0
         var forced = false
+        /// After a snapshot was abandoned, the applied index the next interval counts from.
+        var postponedFrom: LogIndex?
         /// Whether the next snapshot is this node's first since it started: it comes
         /// `stagger` of an interval later.
         var first = false
@@ -63,8 +65,20 @@ public final class CompactionPolicy: Sendable {
         guard applied > snapshotIndex else { return false }
         return state.withLock { state in
             let scale = state.first ? 1 + stagger : 1
-            return state.forced || Double(applied.rawValue - snapshotIndex.rawValue) >= Double(entries) * scale
-                || Double(state.bytesSince) >= Double(bytes) * scale
+            let base = max(snapshotIndex, state.postponedFrom ?? snapshotIndex)
+            let since = applied > base ? applied.rawValue - base.rawValue : 0
+            return state.forced || Double(since) >= Double(entries) * scale || Double(state.bytesSince) >= Double(bytes) * scale
+        }
+    }
+
+    /// Puts the next snapshot off by a whole interval from `applied` (one that could not
+    /// be sealed): retried at once, a failing seal would flush and checkpoint the store
+    /// over and over.
+    func postpone(from applied: LogIndex) {
+        state.withLock { state in
+            state.bytesSince = 0
+            state.forced = false
+            state.postponedFrom = applied
         }
     }
 

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// not grow for ever: while this node leads, it proposes `expireIdempotencyKeys(before:
 /// now - window)` every `interval`, again at once while a batch reports more, each batch
 /// at most `batchLimit` keys (one atomic write on every node). Apply never forgets a key
-/// still inside the window, whatever the leader's clock says.
+/// inside the window as of the command's own timestamp, whatever `before` says.
 struct IdempotencyKeyExpirer: Service {
     let raft: RaftService<QueueApplier>
     /// The window, in milliseconds (the state machine's `idempotencyWindow`).
@@ -19,10 +19,11 @@ struct IdempotencyKeyExpirer: Service {
     var batchLimit: UInt32 = 1_000
     let logger: Logger
 
-    /// The pause between rounds for a window: a tenth of it, from 100 ms up to a minute,
-    /// so a key is gone soon after its window ends without proposing needlessly often.
+    /// The pause between rounds for a window: a tenth of it, from a second up to a
+    /// minute, so a key is gone soon after its window ends without proposing needlessly
+    /// often.
     static func interval(forWindowSeconds seconds: Int) -> Duration {
-        min(max(.milliseconds(seconds * 100), .milliseconds(100)), .seconds(60))
+        min(max(.milliseconds(seconds * 100), .seconds(1)), .seconds(60))
     }
 
     func run() async throws {

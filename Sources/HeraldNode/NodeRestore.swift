@@ -58,7 +58,9 @@ public enum NodeRestore {
         let lock = try DataDirectory(path: dataDirectory)
         defer { withExtendedLifetime(lock) {} }
         if let interrupted = interruptedRestore(in: dataDirectory) { throw interrupted }
-        let present = try FileManager.default.contentsOfDirectory(atPath: dataDirectory).filter { $0 != "LOCK" }.sorted()
+        // NB: `lost+found` is there when the data directory is a file system's root.
+        let present = try FileManager.default.contentsOfDirectory(atPath: dataDirectory)
+            .filter { $0 != "LOCK" && $0 != "lost+found" }.sorted()
         guard present.isEmpty else {
             throw Failure(description: """
                 \(dataDirectory) is not empty (it holds \(present.joined(separator: ", "))); \

@@ -237,9 +237,16 @@ final class NodeSnapshots: SnapshotStorage {
                     // readers of the state (status, message lookups) wait while it is out.
                     try installer.verify(options: QueueApplier.storeOptions)
                     try writeIntent(metadata)
-                    try applier.replaceState(
-                        install: { try installer.finish(options: QueueApplier.storeOptions) },
-                        reopen: { [stateDirectory] in try StateStore(path: stateDirectory, options: QueueApplier.storeOptions) })
+                    do {
+                        try applier.replaceState(
+                            install: { try installer.finish(options: QueueApplier.storeOptions) },
+                            reopen: { [stateDirectory] in try StateStore(path: stateDirectory, options: QueueApplier.storeOptions) })
+                    } catch where applier.appliedIndex == metadata.index {
+                        // NB: the swap happened and the store reopened at the snapshot (a
+                        // cleanup step failed): fetching the whole state again gains nothing.
+                        logger.warning("snapshot swapped in, then a step failed; going on with it",
+                                       metadata: ["index": "\(metadata.index)", "error": "\(error)"])
+                    }
                     Failpoint.crashIfSet("after-snapshot-swap")
                     // Keep it, so this node can serve it when it leads.
                     let partial = try keeper.checkpoint(applier.store, at: metadata)

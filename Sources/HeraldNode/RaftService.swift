@@ -331,7 +331,7 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
             }
             snapshots.seal(at: metadata)
         case .abandoned:
-            compaction.reset()
+            compaction.postpone(from: applier.appliedIndex)
         case .sealed(let metadata, let descriptor):
             // NB: an install from the leader may have moved the log past it meanwhile.
             guard metadata.index > core.snapshotIndex else { return }

@@ -150,7 +150,7 @@ struct BackupCommand: AsyncParsableCommand {
                 let restored = try await NodeRestore.restore(from: from, id: id, cluster: config, node: target)
                 print("""
                     restored backup \(restored.backup.id) into \(config.dataDirectory(of: target)): applied index \
-                    \(restored.appliedIndex), state digest \(String(restored.stateDigest, radix: 16)) (every node of the \
+                    \(restored.appliedIndex), state digest \(StatusCommand.hex(restored.stateDigest)) (every node of the \
                     new cluster must show the same two)
                     """)
             } catch {

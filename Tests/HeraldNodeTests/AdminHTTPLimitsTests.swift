@@ -36,11 +36,25 @@ import Testing
         }
     }
 
+    @Test("a request that takes longer than the idle timeout to answer is not cut off")
+    func slowAnswerOutlivesIdleTimeout() async throws {
+        let server = AdminHTTPServer(endpoint: try await Self.endpoint(), logger: logger,
+                                     endpoints: RangeAnswers(backupTime: .seconds(1)), idleTimeout: .milliseconds(300))
+        try await withServer(server) { endpoint in
+            let response = try await NodeAdminClient.request(endpoint, method: "POST", path: "/v1/backup", timeout: .seconds(10))
+            #expect(response.status == 200)
+            #expect(response.body == "{}\n")
+        }
+    }
+
     @Test("connections beyond the limit are closed at once; the first ones keep working")
     func connectionLimit() async throws {
         let server = AdminHTTPServer(endpoint: try await Self.endpoint(), logger: logger, endpoints: RangeAnswers(),
                                      maxConnections: 2)
         try await withServer(server) { endpoint in
+            // The probe that saw the server up may still be counted for a moment.
+            let settled = ContinuousClock.now + .seconds(10)
+            while server.connections.count > 0, ContinuousClock.now < settled { try await Task.sleep(for: .milliseconds(10)) }
             let first = try await Self.connect(endpoint)
             let second = try await Self.connect(endpoint)
             let third = try await Self.connect(endpoint)
@@ -110,10 +124,16 @@ import Testing
     }
 }
 
-/// Answers every snapshot request with `.outOfRange`.
+/// Answers every snapshot request with `.outOfRange`, and a backup after `backupTime`.
 private struct RangeAnswers: AdminEndpoints {
+    var backupTime: Duration = .zero
+
     func status() async -> NodeStatus { AdminHTTPTestSupport.followerStatus }
     func metrics() async -> String { "" }
-    func backup() async -> Result<String, BackupUnavailable> { .failure(BackupUnavailable(reason: "not here")) }
+    func backup() async -> Result<String, BackupUnavailable> {
+        try? await Task.sleep(for: backupTime)
+        return .success("{}")
+    }
+
     func snapshotBytes(_ request: SnapshotBytesRequest) async -> SnapshotBytesAnswer { .outOfRange }
 }

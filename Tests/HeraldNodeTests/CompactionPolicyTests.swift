@@ -70,4 +70,18 @@ import Testing
         staggered.record([Entry(term: Term(1), index: LogIndex(1), data: Array(repeating: 0, count: (1 << 20) + 1))])
         #expect(!staggered.isDue(applied: LogIndex(1), snapshotIndex: .zero))
     }
+
+    @Test func anAbandonedSnapshotIsRetriedAWholeIntervalLater() {
+        let policy = CompactionPolicy(entries: 100, bytes: 1 << 20)
+        policy.forceNext()
+        #expect(policy.isDue(applied: LogIndex(150), snapshotIndex: .zero))
+        policy.postpone(from: LogIndex(150))
+        #expect(!policy.isDue(applied: LogIndex(151), snapshotIndex: .zero))
+        #expect(!policy.isDue(applied: LogIndex(249), snapshotIndex: .zero))
+        #expect(policy.isDue(applied: LogIndex(250), snapshotIndex: .zero))
+        // A snapshot installed from the leader past that point counts from itself.
+        #expect(!policy.isDue(applied: LogIndex(300), snapshotIndex: LogIndex(260)))
+        policy.reset()
+        #expect(policy.isDue(applied: LogIndex(100), snapshotIndex: .zero))
+    }
 }
