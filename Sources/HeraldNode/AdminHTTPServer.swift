@@ -34,8 +34,8 @@ public struct AdminHTTPServer: Service {
 
     /// Where it listens.
     let endpoint: Endpoint
-    /// The connections open now.
-    let connections = OpenConnections()
+    /// The connections being served now.
+    let connections: ConnectionSlots
     private let endpoints: any AdminEndpoints
     private let logger: Logger
     /// Connections served at once; more are closed as they arrive.
@@ -57,21 +57,20 @@ public struct AdminHTTPServer: Service {
         self.logger = logger
         self.endpoints = endpoints
         self.maxConnections = maxConnections
+        self.connections = ConnectionSlots(limit: maxConnections)
         self.idleTimeout = idleTimeout
     }
 
     /// Binds, serves until graceful shutdown, then closes.
     /// - Throws: when the address cannot be bound.
     public func run() async throws {
-        let open = connections
         let idle = TimeAmount.nanoseconds(
             idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: endpoint.host, port: endpoint.port) { channel in
-                open.track(channel)
-                return channel.eventLoop.makeCompletedFuture {
+                channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser())
@@ -83,13 +82,15 @@ public struct AdminHTTPServer: Service {
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { inbound in
                 for try await connection in inbound.cancelOnGracefulShutdown() {
-                    // NB: counted as they are accepted (this one included), closed ones leave.
-                    guard open.count <= maxConnections else {
+                    guard connections.take() else {
                         logger.warning("http connection refused: too many open", metadata: ["limit": "\(maxConnections)"])
                         try? await connection.channel.close()
                         continue
                     }
-                    group.addTask { await serve(connection) }
+                    group.addTask {
+                        defer { connections.give() }
+                        await serve(connection)
+                    }
                 }
             }
         }

@@ -14,9 +14,6 @@ final class OpenConnections: Sendable {
         channel.closeFuture.whenComplete { _ in _ = self.channels.withLock { $0.removeValue(forKey: key) } }
     }
 
-    /// How many are open.
-    var count: Int { channels.withLock { $0.count } }
-
     /// Closes every open connection and waits until each has closed.
     /// - Parameter mode: `.input` lets a connection's handler answer what it accepted
     ///   before it closes the connection itself.
