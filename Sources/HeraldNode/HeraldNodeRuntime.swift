@@ -80,8 +80,12 @@ public struct HeraldNodeRuntime {
         let me = NodeID(node.id)
         let timings = cluster.raft
         // Bounded replication bursts: 256 KiB appends, at most 16 MiB in flight per follower.
+        // NB: entries no larger than a log record can hold: a larger one passed the core's
+        // check, went to the followers, and every store then refused it (the whole
+        // cluster stopped).
         let raftConfig = RaftConfig(id: me, electionTicks: timings.electionTicks, heartbeatTicks: timings.heartbeatTicks,
-                                    maxMessageBytes: 256 << 10, maxInflightMessages: 64, maxInflightBytes: 16 << 20)
+                                    maxMessageBytes: 256 << 10, maxInflightMessages: 64, maxInflightBytes: 16 << 20,
+                                    maxEntryBytes: log.options.maxEntryDataBytes)
         let voters = Set(cluster.nodes.map { NodeID($0.id) })
         let transportSlot = Mutex<PeerTransport?>(nil)
         let raft = RaftService(

@@ -311,6 +311,12 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         }
         var restored = recovered.restoredState(initialMembership: initialMembership, snapshotData: descriptor)
         restored.applied = applier.appliedIndex
+        // NB: a commit-only Ready is written without an fsync, so after a power loss the
+        // log's commit index can be behind what the state store (flushed at a snapshot)
+        // applied; the core then lowered its applied index, and compacting to that
+        // snapshot trapped. Applied entries were committed, and the core caps this at
+        // the last entry the log holds.
+        restored.hardState.commit = max(restored.hardState.commit, applier.appliedIndex)
         return RaftCore(config: config, restoring: restored, seed: seed)
     }
 
@@ -333,8 +339,10 @@ public final class RaftService<Applier: CommittedEntryApplier>: Service, Sendabl
         case .abandoned:
             compaction.postpone(from: applier.appliedIndex)
         case .sealed(let metadata, let descriptor):
-            // NB: an install from the leader may have moved the log past it meanwhile.
-            guard metadata.index > core.snapshotIndex else { return }
+            // NB: an install from the leader may have moved the log past it meanwhile;
+            // and the core may not yet count as applied what the store holds (see
+            // restoreCore): the snapshot stays kept, the log waits for the next one.
+            guard metadata.index > core.snapshotIndex, metadata.index <= core.appliedIndex else { return }
             // NB: a follower a little behind used to need the whole snapshot: at 10k msg/s
             // of 10 KiB one fell just behind each compaction and fetched the state three
             // times in a run. The log now keeps a tail in memory (not on disk: after a

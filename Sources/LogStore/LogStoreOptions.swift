@@ -10,6 +10,10 @@ public struct LogStoreOptions: Sendable, Hashable {
     /// background thread (`fdatasync` then never has to record a new file size).
     public var preallocateSegments: Bool
 
+    /// The largest entry data a record can hold (`maxRecordBytes` less the entry header);
+    /// a Raft core that accepts larger proposals would ship entries every store refuses.
+    public var maxEntryDataBytes: Int { maxRecordBytes - RecordCodec.entryHeaderSize }
+
     /// Creates options.
     /// - Parameters:
     ///   - segmentBytes: roll-over size of a segment (default 64 MiB).

@@ -97,8 +97,10 @@ struct LogStoreTests {
         // Incompressible below the compression threshold, so the record is the entry's
         // 17-byte header plus its data.
         let options = LogStoreOptions(maxRecordBytes: 1_000)
+        // What a Raft core must cap its entries at (heraldd passes it on).
+        #expect(options.maxEntryDataBytes == 983)
         let store = try LogStore(directory: dir.path, options: options)
-        try await store.append(makeEntries(1...2, size: 983))
+        try await store.append(makeEntries(1...2, size: options.maxEntryDataBytes))
         let tooLarge = LogStoreError.recordTooLarge(index: LogIndex(4), bytes: 1_001, limit: 1_000)
         await #expect(throws: tooLarge) {
             try await store.append(makeEntries(3...3, size: 983) + makeEntries(4...4, size: 984))
