@@ -125,6 +125,7 @@ public final class PeerTransport: Service, Sendable {
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .peerKeepalive()
             .bind(host: listenAddress.host, port: listenAddress.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // NB: a plain channel, not an async wrapper: a connection accepted while
@@ -222,6 +223,7 @@ public final class PeerTransport: Service, Sendable {
             .connectTimeout(.seconds(2))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 4 << 20))
+            .peerKeepalive()
             .connect(host: address.host, port: address.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(PeerOutbox.WritabilityWatcher(outbox: outbox))
