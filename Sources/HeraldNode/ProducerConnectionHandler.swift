@@ -28,7 +28,9 @@ final class ProducerConnectionHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        responder = CoalescingFrameWriter(channel: context.channel)
+        // NB: a producer that never reads its answers is disconnected after 64 MiB of
+        // them, rather than growing the node's memory for ever.
+        responder = CoalescingFrameWriter(channel: context.channel, maxUnwrittenBytes: 64 << 20)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -12,14 +12,23 @@ public final class CoalescingFrameWriter: Sendable {
     private struct Queue {
         var frames: [Frame] = []
         var scheduled = false
+        /// Bytes written since the channel last had room (it is not writable while more
+        /// than its high water mark waits to go out).
+        var writtenWithoutRoom = 0
     }
 
     private let channel: any Channel
     private let queue = Mutex(Queue())
+    private let maxUnwrittenBytes: Int?
 
     /// Writes to `channel`.
-    public init(channel: any Channel) {
+    /// - Parameter maxUnwrittenBytes: when set, the connection is closed once this many
+    ///   bytes were written while the peer was not reading (the channel had no room):
+    ///   a peer that sends requests and never reads the answers would otherwise make
+    ///   them pile up in memory without end.
+    public init(channel: any Channel, maxUnwrittenBytes: Int? = nil) {
         self.channel = channel
+        self.maxUnwrittenBytes = maxUnwrittenBytes
     }
 
     /// Queues `frame`; it is written and flushed on the channel's event loop.
@@ -44,6 +53,17 @@ public final class CoalescingFrameWriter: Sendable {
             return queue.frames
         }
         guard !frames.isEmpty else { return }
+        if let maxUnwrittenBytes {
+            let bytes = frames.reduce(0) { $0 + Frame.headerBytes + $1.payload.readableBytes }
+            let stuck = queue.withLock { queue -> Bool in
+                queue.writtenWithoutRoom = channel.isWritable ? 0 : queue.writtenWithoutRoom + bytes
+                return queue.writtenWithoutRoom > maxUnwrittenBytes
+            }
+            if stuck {
+                channel.close(promise: nil)
+                return
+            }
+        }
         guard let encoder = try? channel.pipeline.syncOperations.context(handlerType: MessageToByteHandler<FrameEncoder>.self)
         else {
             for frame in frames { channel.write(frame, promise: nil) }
