@@ -92,6 +92,12 @@ public final class PeerTransport: Service, Sendable {
     /// connection (see `PeerOutbox`; Raft sends again what a follower still needs).
     public var droppedBatches: [NodeID: UInt64] { outboxes.mapValues(\.droppedBatches) }
 
+    /// The largest first frame (the hello) accepted on a peer connection.
+    static let maxHelloBytes = 64 << 10
+
+    /// Peer connections accepted at once: eight per peer and sixteen more.
+    static func maxInboundConnections(peers: Int) -> Int { 8 * peers + 16 }
+
     /// Listens and dials until graceful shutdown.
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
@@ -100,9 +106,22 @@ public final class PeerTransport: Service, Sendable {
             for (peer, outbox) in outboxes {
                 group.addTask { await self.dialLoop(peer: peer, outbox: outbox) }
             }
+            // NB: a few per peer (a reconnect can overlap the old connection's close, and
+            // probes come and go); more are refused, so clients on this port cannot take
+            // the descriptors the stores need.
+            let slots = ConnectionSlots(limit: Self.maxInboundConnections(peers: peers.count))
             try await server.executeThenClose { inbound in
                 for try await connection in inbound.cancelOnGracefulShutdown() {
-                    group.addTask { await self.serveInbound(connection) }
+                    guard slots.take() else {
+                        logger.warning("peer connection refused: too many open",
+                                       metadata: ["limit": "\(Self.maxInboundConnections(peers: peers.count))"])
+                        connection.channel.close(promise: nil)
+                        continue
+                    }
+                    group.addTask {
+                        defer { slots.give() }
+                        await self.serveInbound(connection)
+                    }
                 }
             }
             await inboundConnections.closeAll()
@@ -131,6 +150,7 @@ public final class PeerTransport: Service, Sendable {
                     // NB: a plain channel, not an async wrapper: a connection accepted while
                     // the node shuts down is dropped unserved, which an unfinished
                     // NIOAsyncChannel does not survive (a precondition failure in NIO).
+                    try channel.pipeline.syncOperations.addHandler(FirstFrameLimit(limit: Self.maxHelloBytes))
                     try FramedChannel.addFrameHandlers(to: channel, maxFrameBytes: limit)
                     try channel.pipeline.syncOperations.addHandler(HelloTimeoutHandler(limit: helloTimeout))
                     let welcomed = PeerInboundHandler.WelcomedPeer()

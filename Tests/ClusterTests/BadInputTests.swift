@@ -362,6 +362,9 @@ struct BadInputTests {
                 }
                 let crafted: [(String, [UInt8], String?)] = [
                     ("length 0x7FFFFFFF", RawFrames.lengthPrefix(0x7FFF_FFFF) + [1, 0, 1], nil),
+                    // Within the frame limit, but no hello is that large: closed at once,
+                    // not after gathering 10 MiB or waiting for the hello timer.
+                    ("length 10 MiB", RawFrames.lengthPrefix(10 << 20) + [1, 0, 1], nil),
                     ("zero length", [0, 0, 0, 0], nil),
                     ("raft messages before hello", RawFrame(kind: 4, payload: [0, 0, 0, 0]).bytes, "expected a hello frame first"),
                     ("hello from another cluster",
@@ -382,6 +385,12 @@ struct BadInputTests {
             }
             let inputs = cases.map { ($0.port, $0.bytes) }
             let outcomes = try await blocking { try Self.sendAndWatch(inputs) }
+            // Alone (the batch above is watched one connection after another), a first
+            // frame larger than any hello is closed at once, not by the 5 s hello timer.
+            let large = try await blocking {
+                try Self.sendAndWatch([(cluster.node(leader).peerPort, RawFrames.lengthPrefix(10 << 20) + [1, 0, 1])])
+            }
+            #expect(large.first.map { $0.closed && $0.elapsed < .seconds(2) } == true, "\(large)")
             for (peerCase, outcome) in zip(cases, outcomes) {
                 let context = "node \(peerCase.node), \(peerCase.name): \(outcome.frames) closed=\(outcome.closed) after \(outcome.elapsed)"
                 #expect(outcome.closed, "still open: \(context)")
