@@ -74,8 +74,8 @@ func eventually(within timeout: Duration = .seconds(10), _ condition: () throws 
 /// `store.appendOnCallingThread(entries)` once the writer thread has let go of its
 /// round: an awaited write is answered before its round ends, so right after one the
 /// lock may still be held for a moment (and the call does nothing, returning false).
-func appendOnCallingThreadWhenFree(_ entries: [Entry], to store: LogStore) async throws {
-    if try await !eventually({ try store.appendOnCallingThread(entries) }) {
+func appendOnCallingThreadWhenFree(_ entries: [Entry], hardState: HardState? = nil, to store: LogStore) async throws {
+    if try await !eventually({ try store.appendOnCallingThread(entries, hardState: hardState) }) {
         Issue.record("the writer thread kept its round lock for 10 s")
     }
 }
