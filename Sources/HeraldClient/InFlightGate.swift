@@ -9,8 +9,7 @@ final class InFlightGate: Sendable {
         var inFlight = 0
         /// Keys waiting for a place, oldest first. A key whose wait already ended (its
         /// timeout fired) is skipped when its turn comes.
-        var queue: [UInt64] = []
-        var queueHead = 0
+        var queue = CircularBuffer<UInt64>()
     }
 
     private let limit: Int
@@ -56,19 +55,9 @@ final class InFlightGate: Sendable {
     func release() {
         while true {
             let next = state.withLock { state -> UInt64? in
-                guard state.queueHead < state.queue.count else {
+                guard let key = state.queue.popFirst() else {
                     state.inFlight -= 1
-                    state.queue.removeAll(keepingCapacity: true)
-                    state.queueHead = 0
                     return nil
-                }
-                let key = state.queue[state.queueHead]
-                state.queueHead += 1
-                // NB: a connection that never drains its queue completely (a follower
-                // forwarding at saturation) grew it for ever; drop the consumed half.
-                if state.queueHead >= 1024, state.queueHead * 2 >= state.queue.count {
-                    state.queue.removeFirst(state.queueHead)
-                    state.queueHead = 0
                 }
                 return key
             }
@@ -78,11 +67,10 @@ final class InFlightGate: Sendable {
     }
 
     /// Whether `key` waits in the queue (handed a place or not).
-    func isQueued(_ key: UInt64) -> Bool { state.withLock { $0.queue[$0.queueHead...].contains(key) } }
+    func isQueued(_ key: UInt64) -> Bool { state.withLock { $0.queue.contains(key) } }
 
-    /// Slots of the waiting queue's storage in use, consumed ones included (it is
-    /// compacted as places are handed on).
-    var queueStorageCount: Int { state.withLock { $0.queue.count } }
+    /// Slots the waiting queue's storage holds.
+    var queueStorageCount: Int { state.withLock { $0.queue.capacity } }
 
     /// Fails every waiter, and every later `acquire`, with `error`.
     func close(with error: HeraldClientError) {

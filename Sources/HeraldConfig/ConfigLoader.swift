@@ -77,17 +77,17 @@ public enum ConfigLoader {
     private static func readIdempotency(_ value: JSONValue, file: String) throws(ConfigError) -> IdempotencySettings {
         let reader = try ObjectReader(value, file: file, path: "idempotency")
         try reader.rejectUnknownKeys(known: idempotencyKeys)
-        guard reader.optional("windowSeconds") != nil else { return IdempotencySettings() }
         // NB: up to 30 days; at least a second.
-        return IdempotencySettings(windowSeconds: try reader.integer("windowSeconds", in: 1...(30 * 24 * 60 * 60)))
+        return IdempotencySettings(windowSeconds: try reader.optionalInteger(
+            "windowSeconds", in: 1...(30 * 24 * 60 * 60), default: IdempotencySettings.defaultWindowSeconds))
     }
 
     private static func readStorage(_ value: JSONValue, file: String) throws(ConfigError) -> StorageLimits {
         let reader = try ObjectReader(value, file: file, path: "storage")
         try reader.rejectUnknownKeys(known: storageKeys)
-        guard reader.optional("minFreeMegabytes") != nil else { return StorageLimits() }
         // NB: up to 1 PiB, so the byte count cannot overflow.
-        let megabytes = try reader.integer("minFreeMegabytes", in: 0...(1 << 30))
+        let megabytes = try reader.optionalInteger("minFreeMegabytes", in: 0...(1 << 30),
+                                                   default: Int(StorageLimits.defaultMinFreeBytes >> 20))
         return StorageLimits(minFreeBytes: UInt64(megabytes) << 20)
     }
 
@@ -100,8 +100,8 @@ public enum ConfigLoader {
         guard election > heartbeat else {
             throw reader.error("electionTicks", "\(election) must be above raft.heartbeatTicks (\(heartbeat))")
         }
-        let snapshotEntries = reader.optional("snapshotEntries") == nil
-            ? RaftTimings.defaultSnapshotEntries : try reader.integer("snapshotEntries", in: 10...100_000_000)
+        let snapshotEntries = try reader.optionalInteger("snapshotEntries", in: 10...100_000_000,
+                                                         default: RaftTimings.defaultSnapshotEntries)
         return RaftTimings(tickMilliseconds: tick, heartbeatTicks: heartbeat, electionTicks: election,
                            snapshotEntries: snapshotEntries)
     }

@@ -71,6 +71,11 @@ struct ObjectReader {
         return number
     }
 
+    /// An integer within `range`, or `default` when the key is absent.
+    func optionalInteger(_ key: String, in range: ClosedRange<Int>, default fallback: Int) throws(ConfigError) -> Int {
+        optional(key) == nil ? fallback : try integer(key, in: range)
+    }
+
     /// An address `host:port`.
     func endpoint(_ key: String) throws(ConfigError) -> Endpoint {
         let text = try string(key)

@@ -64,8 +64,7 @@ public struct AdminHTTPServer: Service {
     /// Binds, serves until graceful shutdown, then closes.
     /// - Throws: when the address cannot be bound.
     public func run() async throws {
-        let idle = TimeAmount.nanoseconds(
-            idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
+        let idle = TimeAmount(idleTimeout)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

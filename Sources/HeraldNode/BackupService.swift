@@ -17,10 +17,10 @@ public final class BackupService: Service, Sendable {
     private let logger: Logger
     /// Runs the backups, one at a time (scheduled and on demand share the scratch directory).
     private let worker: DispatchQueue
-    /// Requests for the next backup not started yet, and whether one is queued on `worker`
-    /// for them: every request while one waits joins it, so at most one backup runs and
-    /// one waits, however often `POST /v1/backup` is called.
-    private let next = Mutex<(waiting: [CheckedContinuation<BackupInfo, any Error>], queued: Bool)>(([], false))
+    /// Requests for the next backup not started yet: the first one queues a backup on
+    /// `worker`, and every request while it waits joins it, so at most one backup runs
+    /// and one waits, however often `POST /v1/backup` is called.
+    private let next = Mutex<[CheckedContinuation<BackupInfo, any Error>]>([])
 
     /// Opens the backup directory.
     /// - Parameters:
@@ -56,16 +56,15 @@ public final class BackupService: Service, Sendable {
     @discardableResult
     public func backUp(note: String) async throws -> BackupInfo {
         try await withCheckedThrowingContinuation { continuation in
-            let queue = next.withLock { next -> Bool in
-                next.waiting.append(continuation)
-                defer { next.queued = true }
-                return !next.queued
+            let queue = next.withLock { waiting -> Bool in
+                waiting.append(continuation)
+                return waiting.count == 1
             }
             guard queue else { return }
             worker.async {
-                let joined = self.next.withLock { next in
-                    defer { next = ([], false) }
-                    return next.waiting
+                let joined = self.next.withLock { waiting in
+                    defer { waiting = [] }
+                    return waiting
                 }
                 let result = Result { try self.backUpNow(note: note) }
                 for waiter in joined { waiter.resume(with: result) }
@@ -107,7 +106,7 @@ public final class BackupService: Service, Sendable {
     }
 
     /// Requests waiting for a backup that has not started.
-    var waitingRequests: Int { next.withLock { $0.waiting.count } }
+    var waitingRequests: Int { next.withLock { $0.count } }
 
     /// Every backup kept, oldest first.
     public func list() throws -> [BackupInfo] { try manager.list() }

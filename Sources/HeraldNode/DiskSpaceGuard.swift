@@ -9,8 +9,8 @@ import Wire
 /// needs to apply what the cluster has already accepted, and space freed by
 /// compaction or by the operator lets new mail in again without a restart.
 ///
-/// The disk is measured at most once per `interval`, so the check costs one clock
-/// read per enqueue.
+/// The disk is measured at most once per `interval`, so the check costs a clock read
+/// and an uncontended lock per enqueue.
 public final class DiskSpaceGuard: Sendable {
     /// The directory whose file system is watched.
     public let path: String
@@ -77,7 +77,7 @@ public final class DiskSpaceGuard: Sendable {
     /// The answer to an enqueue while space is short, or nil when there is enough.
     /// - Parameter node: this node, named in the answer.
     func refusal(at node: UInt64) -> ProducerError? {
-        guard minimumFreeBytes > 0, let usage = usage(), usage.freeBytes < minimumFreeBytes else { return nil }
+        guard let usage = usage(), usage.isBelow(minimumFreeBytes) else { return nil }
         return ProducerError(code: .insufficientStorage, detail: """
             node \(node) has \(Self.mebibytes(usage.freeBytes)) MiB free on its data disk, below \
             storage.minFreeMegabytes (\(Self.mebibytes(minimumFreeBytes)) MiB): new messages are refused \
@@ -86,7 +86,7 @@ public final class DiskSpaceGuard: Sendable {
     }
 
     private func noteLevel(of usage: DiskUsage, in state: inout State) {
-        let low = minimumFreeBytes > 0 && usage.freeBytes < minimumFreeBytes
+        let low = usage.isBelow(minimumFreeBytes)
         guard low != state.low else { return }
         state.low = low
         let metadata: Logger.Metadata = [

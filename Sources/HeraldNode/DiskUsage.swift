@@ -17,6 +17,11 @@ public struct DiskUsage: Sendable, Equatable {
         self.totalBytes = totalBytes
     }
 
+    /// Whether fewer than `minimum` bytes are free; never for a minimum of 0 (no limit).
+    public func isBelow(_ minimum: UInt64) -> Bool {
+        minimum > 0 && freeBytes < minimum
+    }
+
     /// Why a directory's file system could not be measured.
     public struct MeasureError: Error, CustomStringConvertible {
         /// The sentence for the operator.

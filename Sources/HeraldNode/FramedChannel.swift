@@ -15,12 +15,15 @@ enum FramedChannel {
 
     /// Adds the frame decoder and encoder to `channel`; the handler added after them
     /// reads `Frame`s. MUST be called on the channel's event loop.
-    static func addFrameHandlers(to channel: any Channel, maxFrameBytes: Int, frameDeadline: TimeAmount? = nil) throws {
+    /// - Parameter maxFirstFrameBytes: a lower limit for the first frame (see `FrameDecoder`).
+    static func addFrameHandlers(to channel: any Channel, maxFrameBytes: Int, maxFirstFrameBytes: Int? = nil,
+                                 frameDeadline: TimeAmount? = nil) throws {
         let operations = channel.pipeline.syncOperations
         if let frameDeadline {
             try operations.addHandler(FrameDeadlineHandler(limit: frameDeadline))
         }
-        try operations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
+        try operations.addHandler(ByteToMessageHandler(
+            FrameDecoder(maxFrameBytes: maxFrameBytes, maxFirstFrameBytes: maxFirstFrameBytes)))
         try operations.addHandler(MessageToByteHandler(FrameEncoder()))
     }
 }

@@ -45,8 +45,7 @@ public enum NodeAdminClient {
 
     private static func exchange(_ endpoint: Endpoint, method: String, path: String, timeout: Duration, maxBodyBytes: Int,
                                  stage: inout ExchangeFailed.Stage, received: inout Int) async throws -> Response {
-        let limit = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-                                           + timeout.components.attoseconds / 1_000_000_000)
+        let limit = TimeAmount(timeout)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(limit)
             .connect(host: endpoint.host, port: endpoint.port) { channel in

@@ -36,8 +36,7 @@ public struct NodeStatus: Sendable {
     /// Whether the data disk has less free space than `minFreeBytes`: while this node
     /// leads, it refuses new messages.
     public var isLowOnDisk: Bool {
-        guard minFreeBytes > 0, let dataDisk else { return false }
-        return dataDisk.freeBytes < minFreeBytes
+        dataDisk?.isBelow(minFreeBytes) ?? false
     }
 
     /// Why the node should not receive traffic yet, or nil when it is ready.

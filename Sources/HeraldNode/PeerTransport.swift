@@ -150,8 +150,7 @@ public final class PeerTransport: Service, Sendable {
                     // NB: a plain channel, not an async wrapper: a connection accepted while
                     // the node shuts down is dropped unserved, which an unfinished
                     // NIOAsyncChannel does not survive (a precondition failure in NIO).
-                    try channel.pipeline.syncOperations.addHandler(FirstFrameLimit(limit: Self.maxHelloBytes))
-                    try FramedChannel.addFrameHandlers(to: channel, maxFrameBytes: limit)
+                    try FramedChannel.addFrameHandlers(to: channel, maxFrameBytes: limit, maxFirstFrameBytes: Self.maxHelloBytes)
                     try channel.pipeline.syncOperations.addHandler(HelloTimeoutHandler(limit: helloTimeout))
                     let welcomed = PeerInboundHandler.WelcomedPeer()
                     try channel.pipeline.syncOperations.addHandler(PeerInboundHandler(
@@ -189,9 +188,7 @@ public final class PeerTransport: Service, Sendable {
         peerDown(peer)
     }
 
-    private var helloTimeoutAmount: TimeAmount {
-        .nanoseconds(Int64(helloTimeout.components.seconds) * 1_000_000_000 + helloTimeout.components.attoseconds / 1_000_000_000)
-    }
+    private var helloTimeoutAmount: TimeAmount { TimeAmount(helloTimeout) }
 
     private func refusal(for hello: PeerHello) -> String? {
         if hello.protocolVersion != PeerHello.currentVersion {

@@ -75,11 +75,13 @@ public final class QueueApplier: CommittedEntryApplier {
     }
 
     /// Replaces the state with a snapshot: releases the store, lets `install` swap in
-    /// the snapshot's directory and open it, then reads the new applied index and digest.
+    /// the snapshot's directory and open it, then reads the applied index and digest of
+    /// whichever store is open afterwards.
     /// - Parameters:
     ///   - install: swaps the directory and opens the installed store.
-    ///   - reopen: opens the old store again if `install` fails.
-    /// - Throws: what `install` threw (the old state is kept), or a read error.
+    ///   - reopen: opens the state directory again if `install` fails: the old state if
+    ///     the failure came before the swap, the new one if it came after.
+    /// - Throws: what `install` threw, or a read error.
     func replaceState(install: () throws -> StateStore, reopen: () throws -> StateStore) throws {
         var failure: (any Error)?
         do {

@@ -58,9 +58,9 @@ public final class StateStoreHandle: Sendable {
     /// Releases the store, runs `install` (which swaps the store's directory and opens
     /// the new one) and keeps what it returns. Users wait meanwhile; long work still
     /// running is waited for first.
-    /// - Parameter install: opens the replacement; on error the old directory is intact
-    ///   and `reopen` is used instead.
-    /// - Parameter reopen: opens the store again after a failed install.
+    /// - Parameter install: opens the replacement; on error `reopen` is used instead.
+    /// - Parameter reopen: opens the store's directory again after a failed install
+    ///   (the old state, or the new one if the install failed after its swap).
     /// - Throws: what `install` threw, after reopening.
     public func replace(install: () throws -> StateStore, reopen: () throws -> StateStore) throws {
         while true {

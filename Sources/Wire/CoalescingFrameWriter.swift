@@ -47,22 +47,18 @@ public final class CoalescingFrameWriter: Sendable {
     }
 
     private func writeQueued() {
-        let frames = queue.withLock { queue -> [Frame] in
+        let hasRoom = channel.isWritable
+        let (frames, bytes, stuck) = queue.withLock { queue -> ([Frame], Int, Bool) in
             queue.scheduled = false
             defer { queue.frames.removeAll(keepingCapacity: true) }
-            return queue.frames
+            let bytes = queue.frames.reduce(0) { $0 + Frame.headerBytes + $1.payload.readableBytes }
+            queue.writtenWithoutRoom = hasRoom ? 0 : queue.writtenWithoutRoom + bytes
+            return (queue.frames, bytes, maxUnwrittenBytes.map { queue.writtenWithoutRoom > $0 } ?? false)
         }
         guard !frames.isEmpty else { return }
-        if let maxUnwrittenBytes {
-            let bytes = frames.reduce(0) { $0 + Frame.headerBytes + $1.payload.readableBytes }
-            let stuck = queue.withLock { queue -> Bool in
-                queue.writtenWithoutRoom = channel.isWritable ? 0 : queue.writtenWithoutRoom + bytes
-                return queue.writtenWithoutRoom > maxUnwrittenBytes
-            }
-            if stuck {
-                channel.close(promise: nil)
-                return
-            }
+        if stuck {
+            channel.close(promise: nil)
+            return
         }
         guard let encoder = try? channel.pipeline.syncOperations.context(handlerType: MessageToByteHandler<FrameEncoder>.self)
         else {
@@ -70,7 +66,7 @@ public final class CoalescingFrameWriter: Sendable {
             channel.flush()
             return
         }
-        var burst = channel.allocator.buffer(capacity: frames.reduce(0) { $0 + Frame.headerBytes + $1.payload.readableBytes })
+        var burst = channel.allocator.buffer(capacity: bytes)
         let frameEncoder = FrameEncoder()
         for frame in frames { frameEncoder.encode(data: frame, out: &burst) }
         // NB: from the encoder's context the buffer goes on toward the socket, past the

@@ -8,9 +8,7 @@ struct BackupRestoreTests {
     /// Adds a `backup` section (on demand only) to a cluster's configuration file.
     func enableBackups(_ cluster: LocalCluster) throws -> String {
         let directory = cluster.directory.url.appendingPathComponent("backups").path
-        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cluster.configPath))) as! [String: Any]
-        config["backup"] = ["directory": directory, "intervalMinutes": 0, "keep": 3]
-        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: cluster.configPath))
+        try cluster.editConfig { $0["backup"] = ["directory": directory, "intervalMinutes": 0, "keep": 3] }
         return directory
     }
 

@@ -14,9 +14,7 @@ struct DiskSpaceTests {
     @Test("enqueues are refused with insufficientStorage; suppressions, reads and the node go on")
     func refusesNewMail() async throws {
         let cluster = try LocalCluster(size: 3, name: "fulldisk")
-        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cluster.configPath))) as! [String: Any]
-        config["storage"] = ["minFreeMegabytes": 1 << 30]  // 1 PiB
-        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: cluster.configPath))
+        try cluster.editConfig { $0["storage"] = ["minFreeMegabytes": 1 << 30] }  // 1 PiB
         try cluster.startAll()
         let leader = try #require(cluster.waitForAgreedLeader(), "no leader\n\(cluster.logTails())")
 

@@ -10,9 +10,7 @@ struct IdempotencyExpiryTests {
     @Test("keys are remembered within the window, expired by the leader after it, and reusable")
     func keysExpire() async throws {
         let cluster = try LocalCluster(size: 3, name: "expiry")
-        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cluster.configPath))) as! [String: Any]
-        config["idempotency"] = ["windowSeconds": 10]
-        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: cluster.configPath))
+        try cluster.editConfig { $0["idempotency"] = ["windowSeconds": 10] }
         try cluster.startAll()
         let leader = try #require(cluster.waitForAgreedLeader(), "no leader\n\(cluster.logTails())")
 

@@ -63,6 +63,14 @@ final class LocalCluster: Sendable {
         }
     }
 
+    /// Rewrites the configuration file (before the nodes start).
+    func editConfig(_ edit: (inout [String: Any]) -> Void) throws {
+        let url = URL(fileURLWithPath: configPath)
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        edit(&config)
+        try JSONSerialization.data(withJSONObject: config).write(to: url)
+    }
+
     func node(_ id: UInt64) -> Node { nodes.first { $0.id == id }! }
 
     /// Starts node `id` (again), appending its output to `node-<id>.log`.
