@@ -51,14 +51,34 @@ final class PeerInboundHandler: ChannelInboundHandler {
                 try greet(frame, context: context)
             }
         } catch {
-            logger.debug("inbound peer connection ended", metadata: ["error": "\(error)"])
-            context.close(promise: nil)
+            end(context: context, error: error)
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("inbound peer connection ended", metadata: ["error": "\(error)"])
+        end(context: context, error: error)
+    }
+
+    /// Closes the connection. What the peer sent that this node cannot read is logged as
+    /// a warning (a peer of another version, or a corrupted stream: the link carries
+    /// nothing until an operator looks); a connection that merely dropped, at debug.
+    private func end(context: ChannelHandlerContext, error: any Error) {
+        var metadata: Logger.Metadata = ["error": "\(error)"]
+        if let peer { metadata["peer"] = "\(peer)" }
+        if Self.isUnreadableInput(error) {
+            logger.warning("closed a peer connection that sent what this node cannot read", metadata: metadata)
+        } else {
+            logger.debug("inbound peer connection ended", metadata: metadata)
+        }
         context.close(promise: nil)
+    }
+
+    /// Whether `error` says the peer's bytes were not a valid frame or message (as
+    /// opposed to the connection ending, even mid-frame).
+    static func isUnreadableInput(_ error: any Error) -> Bool {
+        guard let wireError = error as? WireError else { return false }
+        if case .truncatedFrame = wireError { return false }
+        return true
     }
 
     private func greet(_ first: Frame, context: ChannelHandlerContext) throws {

@@ -38,6 +38,8 @@ public final class PeerTransport: Service, Sendable {
     private let maxFrameBytes: Int
     /// Outgoing frames are cut near this size.
     private static let targetFrameBytes = 4 << 20
+    /// A dialled connection that stayed up this long resets the redial backoff.
+    static let stableConnection: Duration = .seconds(5)
     private let helloTimeout: Duration
     /// Peers with a live outgoing connection, for status.
     private let connected = Mutex<Set<NodeID>>([])
@@ -208,16 +210,23 @@ public final class PeerTransport: Service, Sendable {
         guard let address = peers[peer] else { return }
         var backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(2))
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            var welcomed = false
+            let welcomed = WelcomeTime()
             do {
-                welcomed = try await connectAndServe(to: peer, at: address, outbox: outbox, backoff: &backoff)
+                try await connectAndServe(to: peer, at: address, outbox: outbox, welcomed: welcomed)
             } catch {
                 logger.debug("peer connection failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
             }
             connected.withLock { _ = $0.remove(peer) }
             guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
             unreachable(peer)
-            if welcomed {
+            let welcomedAt = welcomed.instant
+            // NB: only a connection that lasted resets the backoff. A peer that welcomes
+            // and then closes at once (it cannot read what this node sends: another
+            // version, a corrupted stream) was redialled every 50 ms, forever.
+            if let welcomedAt, ContinuousClock.now - welcomedAt >= Self.stableConnection {
+                backoff.reset()
+            }
+            if welcomedAt != nil {
                 // Not awaited: a live peer's port accepts for up to the probe's settle time,
                 // and redialling it should not wait for that.
                 Task { await self.reportIfGone(peer, connection: "dialled") }
@@ -232,9 +241,9 @@ public final class PeerTransport: Service, Sendable {
 
     /// Dials `peer`, says hello, then lets `outbox` write on the connection until it
     /// closes (or the transport stops).
-    /// - Returns: true: the peer welcomed this node, and the connection closed later.
+    /// - Parameter welcomed: set to the time the peer welcomed this node.
     private func connectAndServe(to peer: NodeID, at address: Endpoint, outbox: PeerOutbox,
-                                 backoff: inout Backoff) async throws -> Bool {
+                                 welcomed: WelcomeTime) async throws {
         let limit = maxFrameBytes
         let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(2))
@@ -260,7 +269,7 @@ public final class PeerTransport: Service, Sendable {
                 throw PeerRefusal(reason: String(buffer: answer.payload))
             }
             connected.withLock { _ = $0.insert(peer) }
-            backoff.reset()
+            welcomed.markNow()
             logger.info("connected to peer", metadata: ["peer": "\(peer)", "address": "\(address)"])
             // The outbox writes on the event loop from here on; the peer sends nothing
             // more on this connection, so this only waits for it to close.
@@ -275,7 +284,6 @@ public final class PeerTransport: Service, Sendable {
             } onCancel: {
                 channel.close(promise: nil)
             }
-            return true
         }
     }
 }
@@ -323,6 +331,15 @@ extension PeerMessage {
         default: 64
         }
     }
+}
+
+/// When a dialled peer welcomed this node, if it did.
+private final class WelcomeTime: Sendable {
+    private let welcomedAt = Mutex<ContinuousClock.Instant?>(nil)
+
+    var instant: ContinuousClock.Instant? { welcomedAt.withLock { $0 } }
+
+    func markNow() { welcomedAt.withLock { $0 = .now } }
 }
 
 /// A peer answered the hello with a refusal.

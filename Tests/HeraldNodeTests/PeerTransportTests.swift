@@ -4,10 +4,13 @@ import Glibc
 import HeraldConfig
 @testable import HeraldNode
 import Logging
+import NIOCore
+import NIOPosix
 import RaftCore
 import ServiceLifecycle
 import Synchronization
 import Testing
+import Wire
 
 /// Two real transports talking over loopback TCP: what the Raft loop hands to `send`
 /// reaches the other node's `deliver`, in order, across a late start and a restart.
@@ -86,6 +89,38 @@ import Testing
         await watcher.stop()
     }
 
+    /// A peer that welcomes and then drops every connection (it cannot read this node's
+    /// messages) is redialled with a growing delay, not every 50 ms forever.
+    @Test func aPeerThatDropsEveryConnectionAfterTheWelcomeIsRedialledWithBackoff() async throws {
+        let dials = Mutex(0)  // hellos received
+        let peer = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                // Counted at the hello: the death probe's connections send nothing.
+                channel.pipeline.addHandler(WelcomeThenClose { dials.withLock { $0 += 1 } })
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(peer.localAddress?.port)
+        let sender = RunningTransport(me: 1, listen: try freeLoopbackEndpoint(), peer: 2,
+                                      at: Endpoint(host: "127.0.0.1", port: port), deliver: { _ in })
+        sender.transport.send([message(from: 1, to: 2, commit: 1)])
+        #expect(await waitUntil { dials.withLock { $0 } >= 2 })
+        // Redialling at once after each welcome made dozens of connections in these three
+        // seconds; with the delay doubling from 50 ms up to 2 s, at most 8 fit.
+        try await Task.sleep(for: .seconds(3))
+        let count = dials.withLock { $0 }
+        #expect(count <= 10, "\(count) connections in about 3 s")
+        await sender.stop()
+        try await peer.close()
+    }
+
+    @Test func onlyUnreadableFramesCountAsUnreadableInput() {
+        #expect(PeerInboundHandler.isUnreadableInput(WireError.malformed("3 trailing bytes")))
+        #expect(PeerInboundHandler.isUnreadableInput(WireError.frameTooLarge(length: 1 << 30, limit: 1 << 20)))
+        #expect(PeerInboundHandler.isUnreadableInput(WireError.unknownKind(99)))
+        #expect(!PeerInboundHandler.isUnreadableInput(WireError.truncatedFrame(received: 3, expected: 9)))
+        #expect(!PeerInboundHandler.isUnreadableInput(ChannelError.eof))
+    }
+
     @Test func anOutboxKeepsOnlyTheNewestBatchesWhileNothingCanBeWritten() {
         let outbox = PeerOutbox(capacity: 3, targetFrameBytes: 1 << 20)
         for commit in 1...5 { outbox.send([message(from: 1, to: 2, commit: UInt64(commit))]) }
@@ -106,6 +141,26 @@ import Testing
 private func message(from: UInt64, to: UInt64, commit: UInt64) -> PeerMessage {
     PeerMessage(from: NodeID(rawValue: from), to: NodeID(rawValue: to), term: Term(1),
                 body: .heartbeat(commit: LogIndex(commit), context: 0))
+}
+
+/// Answers the first bytes of a connection (a hello) with a welcome frame, then closes.
+private final class WelcomeThenClose: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    private let greeted: @Sendable () -> Void
+
+    init(greeted: @escaping @Sendable () -> Void) { self.greeted = greeted }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        greeted()
+        var payload = ByteBuffer()
+        PeerHello(clusterName: "test", from: NodeID(rawValue: 2), to: NodeID(rawValue: 1)).encode(into: &payload)
+        var frame = ByteBuffer()
+        frame.writeInteger(UInt32(1 + payload.readableBytes))
+        frame.writeInteger(PeerFrameKind.welcome.rawValue)
+        frame.writeBuffer(&payload)
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(frame)).whenComplete { _ in channel.close(promise: nil) }
+    }
 }
 
 /// What one transport delivered, with a deadline-bounded wait.
