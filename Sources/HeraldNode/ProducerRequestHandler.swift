@@ -159,8 +159,9 @@ struct ProducerRequestHandler: Sendable {
         switch applied.outcome {
         case .enqueued(let id, let suppressed):
             return .success(EnqueueAck(id: WireMessageID(id), term: term, index: index, suppressed: suppressed))
-        case .duplicate(let original):
-            return .success(EnqueueAck(id: WireMessageID(original), term: term, index: index, duplicate: true))
+        case .duplicate(let original, let suppressed):
+            return .success(EnqueueAck(id: WireMessageID(original), term: term, index: index, duplicate: true,
+                                       suppressed: suppressed))
         case .rejected(let rejection):
             return .failure(ProducerError(code: .invalidMessage, detail: "\(rejection)"))
         default:

@@ -5,8 +5,9 @@ public enum CommandOutcome: Hashable, Sendable {
     /// suppressed at apply time and will not be sent to.
     case enqueued(MessageID, suppressed: [String])
     /// The idempotency key was used within the window: nothing was stored, and the
-    /// producer gets the original message's id.
-    case duplicate(original: MessageID)
+    /// producer gets the original message's id and, as in the original's answer, the
+    /// recipients that were suppressed when it was enqueued.
+    case duplicate(original: MessageID, suppressed: [String])
     /// `count` waiting recipients were cancelled.
     case cancelled(count: Int)
     /// No message has that id.

@@ -56,7 +56,11 @@ public struct QueueStateMachine: Sendable {
            let original = try loadIdempotencyRecord(key: IdempotencyKeys.recordKey(key), reader: reader)
         {
             if original.isRemembered(at: now, window: config.idempotencyWindow) {
-                return ApplyResult(mutations: [], outcome: .duplicate(original: original.messageID))
+                // NB: the retry gets the original's answer, suppressed recipients included:
+                // a producer that lost the first ack learns them only here.
+                let suppressed = try loadMessageRecord(original.messageID, reader: reader)?.recipients
+                    .filter { $0.state == .suppressed }.map(\.address) ?? []
+                return ApplyResult(mutations: [], outcome: .duplicate(original: original.messageID, suppressed: suppressed))
             }
             forgottenRecord = original
         }

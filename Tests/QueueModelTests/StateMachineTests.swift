@@ -87,7 +87,7 @@ struct StateMachineTests {
         try node.apply(.enqueue(Fixtures.request(1, key: "k"), at: t0))
         let before = node.store.families.filter { $0.key != .meta }
         let retry = try node.apply(.enqueue(Fixtures.request(2, key: "k"), at: t0.adding(milliseconds: 23 * Fixtures.hour)))
-        #expect(retry == .duplicate(original: Fixtures.id(1)))
+        #expect(retry == .duplicate(original: Fixtures.id(1), suppressed: []))
         #expect(node.store.families.filter { $0.key != .meta } == before)
         #expect(try node.status(2) == nil)
     }
@@ -101,7 +101,7 @@ struct StateMachineTests {
         #expect(try node.status(2) != nil)
         // The key now points at the new message, with a new window.
         let again = try node.apply(.enqueue(Fixtures.request(3, key: "k"), at: later.adding(milliseconds: 1)))
-        #expect(again == .duplicate(original: Fixtures.id(2)))
+        #expect(again == .duplicate(original: Fixtures.id(2), suppressed: []))
     }
 
     @Test("the idempotency window comes from the config")
@@ -109,7 +109,7 @@ struct StateMachineTests {
         var node = Node(config: QueueModelConfig(idempotencyWindow: 1000))
         try node.apply(.enqueue(Fixtures.request(1, key: "k"), at: t0))
         #expect(try node.apply(.enqueue(Fixtures.request(2, key: "k"), at: t0.adding(milliseconds: 999)))
-            == .duplicate(original: Fixtures.id(1)))
+            == .duplicate(original: Fixtures.id(1), suppressed: []))
         #expect(try node.apply(.enqueue(Fixtures.request(3, key: "k"), at: t0.adding(milliseconds: 1000)))
             == .enqueued(Fixtures.id(3), suppressed: []))
     }
@@ -128,6 +128,20 @@ struct StateMachineTests {
         let record = try #require(try node.machine.suppression(of: "bob@EXAMPLE.com", reader: node.store))
         #expect(record == SuppressionRecord(address: "bob@example.com", reason: .hardBounce, source: "550 5.1.1",
                                             suppressedAt: t0))
+    }
+
+    @Test("a duplicate's answer lists the recipients the original suppressed, as the original's did")
+    func duplicateListsTheOriginalsSuppressedRecipients() throws {
+        var node = Node()
+        try node.apply(.suppress(SuppressionEntry(address: "bob@example.com", reason: .complaint, source: "fbl"), at: t0))
+        let first = try node.apply(.enqueue(Fixtures.request(1, key: "k", to: ["carol@example.com", "Bob@Example.com"]),
+                                            at: t0.adding(milliseconds: 1)))
+        #expect(first == .enqueued(Fixtures.id(1), suppressed: ["Bob@Example.com"]))
+        // Unsuppressing afterwards does not change what the original did.
+        try node.apply(.unsuppress("bob@example.com", at: t0.adding(milliseconds: 2)))
+        let retry = try node.apply(.enqueue(Fixtures.request(2, key: "k", to: ["carol@example.com", "Bob@Example.com"]),
+                                            at: t0.adding(milliseconds: 3)))
+        #expect(retry == .duplicate(original: Fixtures.id(1), suppressed: ["Bob@Example.com"]))
     }
 
     @Test("suppression keys: brackets and ASCII case removed; the domain key is @ and what follows the last @")
@@ -312,7 +326,7 @@ struct StateMachineTests {
             == .idempotencyKeysExpired(count: 0, more: false))
         #expect(node.store.count(in: .idempotency) == 4)  // k3 and k4, record and index each
         #expect(node.store.value(in: .idempotency, key: IdempotencyKeys.recordKey("k0")) == nil)
-        #expect(try node.apply(.enqueue(Fixtures.request(10, key: "k3"), at: now)) == .duplicate(original: Fixtures.id(3)))
+        #expect(try node.apply(.enqueue(Fixtures.request(10, key: "k3"), at: now)) == .duplicate(original: Fixtures.id(3), suppressed: []))
         #expect(try node.apply(.enqueue(Fixtures.request(11, key: "k0"), at: now))
             == .enqueued(Fixtures.id(11), suppressed: []))
     }
@@ -343,7 +357,7 @@ struct StateMachineTests {
         #expect(outcomes == [
             .suppressed,
             .enqueued(Fixtures.id(1), suppressed: ["bob@example.com"]),
-            .duplicate(original: Fixtures.id(1)),
+            .duplicate(original: Fixtures.id(1), suppressed: ["bob@example.com"]),
             .cancelled(count: 1),
             .unsuppressed(found: true),
             .unsuppressed(found: false),
