@@ -15,4 +15,8 @@ public struct BackupInfo: Sendable, Hashable {
     public var appliedIndex: LogIndex?
     /// The operator's label, if any.
     public var note: String
+
+    /// False for a backup without Herald's metadata: taking it was interrupted after
+    /// RocksDB had recorded it, so its applied index is unknown and a restore refuses it.
+    public var isComplete: Bool { appliedIndex != nil }
 }

@@ -79,11 +79,14 @@ struct BackupCommand: AsyncParsableCommand {
             for backup in backups {
                 if json {
                     JSONOutput.print(["id": backup.id, "timestamp": backup.timestamp, "sizeBytes": backup.sizeBytes,
-                                      "files": backup.fileCount, "appliedIndex": backup.appliedIndex?.rawValue ?? 0,
+                                      "files": backup.fileCount, "complete": backup.isComplete,
+                                      "appliedIndex": backup.appliedIndex.map { $0.rawValue as Any } ?? NSNull(),
                                       "note": backup.note])
                 } else {
                     let date = Date(timeIntervalSince1970: TimeInterval(backup.timestamp))
-                    print("\(backup.id)  \(date)  applied \(backup.appliedIndex?.rawValue ?? 0)  \(backup.sizeBytes) bytes  \(backup.note)")
+                    let applied = backup.appliedIndex.map { "applied \($0.rawValue)" }
+                        ?? "INCOMPLETE (interrupted while being taken; restore refuses it)"
+                    print("\(backup.id)  \(date)  \(applied)  \(backup.sizeBytes) bytes  \(backup.note)")
                 }
             }
         }

@@ -134,5 +134,23 @@ struct BackupRestoreTests {
             try await enqueueRetrying(client, LocalCluster.envelope(1, key: "one"))
         }
         #expect(retry.duplicate, "the restored node lost the idempotency key")
+
+        // A backup whose metadata was never written (taking it was interrupted) is listed
+        // as incomplete, not with applied index 0.
+        func list(_ extra: [String] = []) throws -> String {
+            let outcome = try HeraldBinaries.run("herald", ["--cluster", target.configPath, "backup", "list", "--node", "1",
+                                                            "--from", "\(backups)/node-1"] + extra)
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            return outcome.stdout
+        }
+        let complete = try list()
+        #expect(complete.contains("applied "), "\(complete)")
+        let completeJSON = try list(["--json"])
+        #expect(completeJSON.contains("\"complete\":true"), "\(completeJSON)")
+        try FileManager.default.removeItem(atPath: "\(backups)/node-1/herald/1.meta")
+        let listed = try list()
+        #expect(listed.contains("INCOMPLETE") && !listed.contains("applied "), "\(listed)")
+        let listedJSON = try list(["--json"])
+        #expect(listedJSON.contains("\"appliedIndex\":null") && listedJSON.contains("\"complete\":false"), "\(listedJSON)")
     }
 }
