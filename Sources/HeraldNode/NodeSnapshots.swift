@@ -298,15 +298,17 @@ final class NodeSnapshots: SnapshotStorage {
             guard let snapshot = keeper.find(index: index, term: term) else { return keeper.absence(of: index) }
             guard snapshot.manifest.files.indices.contains(file) else { return .notKept }
             guard offset <= snapshot.manifest.files[file].size else { return .outOfRange }
+            // NB: a snapshot pruned between `find` and here is gone for good (410 when a
+            // newer one replaced it), not merely missing.
             guard let handle = FileHandle(forReadingAtPath: snapshot.directory + "/" + snapshot.manifest.files[file].path)
-            else { return .notKept }
+            else { return keeper.absence(of: index) }
             keeper.noteServed(index: index, term: term)
             defer { try? handle.close() }
             do {
                 try handle.seek(toOffset: offset)
                 return .bytes(Array(try handle.read(upToCount: length) ?? Data()))
             } catch {
-                return .notKept
+                return keeper.absence(of: index)
             }
         }
     }
