@@ -20,4 +20,7 @@ struct Backoff {
 
     /// Back to the initial delay after a success.
     mutating func reset() { current = initial }
+
+    /// Lowers the current cap to at most `limit` (it grows again from there).
+    mutating func limit(to limit: Duration) { current = min(current, max(limit, initial)) }
 }

@@ -59,13 +59,16 @@ final class PeerInboundHandler: ChannelInboundHandler {
         end(context: context, error: error)
     }
 
-    /// Closes the connection. What the peer sent that this node cannot read is logged as
-    /// a warning (a peer of another version, or a corrupted stream: the link carries
-    /// nothing until an operator looks); a connection that merely dropped, at debug.
+    /// Closes the connection. What a welcomed peer sent that this node cannot read is
+    /// logged as a warning (a peer of another version, or a corrupted stream: the link
+    /// carries nothing until an operator looks); anything else at debug: a connection
+    /// that merely dropped, or one that never said hello (a port scanner, a health check,
+    /// a client dialling the wrong port).
     private func end(context: ChannelHandlerContext, error: any Error) {
         var metadata: Logger.Metadata = ["error": "\(error)"]
+        if let remote = context.remoteAddress { metadata["remote"] = "\(remote)" }
         if let peer { metadata["peer"] = "\(peer)" }
-        if Self.isUnreadableInput(error) {
+        if peer != nil && Self.isUnreadableInput(error) {
             logger.warning("closed a peer connection that sent what this node cannot read", metadata: metadata)
         } else {
             logger.debug("inbound peer connection ended", metadata: metadata)

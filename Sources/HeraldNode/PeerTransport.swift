@@ -40,6 +40,8 @@ public final class PeerTransport: Service, Sendable {
     private static let targetFrameBytes = 4 << 20
     /// A dialled connection that stayed up this long resets the redial backoff.
     static let stableConnection: Duration = .seconds(5)
+    /// The longest redial delay after a welcomed connection that did not last.
+    static let redialAfterShortConnection: Duration = .milliseconds(400)
     private let helloTimeout: Duration
     /// Peers with a live outgoing connection, for status.
     private let connected = Mutex<Set<NodeID>>([])
@@ -222,9 +224,15 @@ public final class PeerTransport: Service, Sendable {
             let welcomedAt = welcomed.instant
             // NB: only a connection that lasted resets the backoff. A peer that welcomes
             // and then closes at once (it cannot read what this node sends: another
-            // version, a corrupted stream) was redialled every 50 ms, forever.
-            if let welcomedAt, ContinuousClock.now - welcomedAt >= Self.stableConnection {
-                backoff.reset()
+            // version, a corrupted stream) was redialled every 50 ms, forever. A short
+            // one still brings the delay down to a fraction of an election timeout: a
+            // peer restarted twice in a row is back soon.
+            if let welcomedAt {
+                if ContinuousClock.now - welcomedAt >= Self.stableConnection {
+                    backoff.reset()
+                } else {
+                    backoff.limit(to: Self.redialAfterShortConnection)
+                }
             }
             if welcomedAt != nil {
                 // Not awaited: a live peer's port accepts for up to the probe's settle time,

@@ -16,7 +16,8 @@ public struct BackupInfo: Sendable, Hashable {
     /// The operator's label, if any.
     public var note: String
 
-    /// False for a backup without Herald's metadata: taking it was interrupted after
-    /// RocksDB had recorded it, so its applied index is unknown and a restore refuses it.
-    public var isComplete: Bool { appliedIndex != nil }
+    /// False for a backup without Herald's metadata file: taking it was interrupted after
+    /// RocksDB had recorded the backup (its data is whole) and before the metadata was
+    /// written. Its applied index is unknown until it is restored; `verify` fails on it.
+    public var hasMetadata: Bool { appliedIndex != nil }
 }

@@ -79,13 +79,13 @@ struct BackupCommand: AsyncParsableCommand {
             for backup in backups {
                 if json {
                     JSONOutput.print(["id": backup.id, "timestamp": backup.timestamp, "sizeBytes": backup.sizeBytes,
-                                      "files": backup.fileCount, "complete": backup.isComplete,
+                                      "files": backup.fileCount, "metadata": backup.hasMetadata,
                                       "appliedIndex": backup.appliedIndex.map { $0.rawValue as Any } ?? NSNull(),
                                       "note": backup.note])
                 } else {
                     let date = Date(timeIntervalSince1970: TimeInterval(backup.timestamp))
                     let applied = backup.appliedIndex.map { "applied \($0.rawValue)" }
-                        ?? "INCOMPLETE (interrupted while being taken; restore refuses it)"
+                        ?? "applied ? (NO METADATA: taking it was interrupted; verify fails, restore reports the index)"
                     print("\(backup.id)  \(date)  \(applied)  \(backup.sizeBytes) bytes  \(backup.note)")
                 }
             }
