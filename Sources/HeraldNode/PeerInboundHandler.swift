@@ -28,18 +28,22 @@ final class PeerInboundHandler: ChannelInboundHandler {
     /// Why a hello is refused, or nil to welcome it.
     private let refusal: @Sendable (PeerHello) -> String?
     private let deliver: PeerTransport.Deliver
+    /// Told when a hello is welcomed, with the connection.
+    private let onWelcome: @Sendable (NodeID, any Channel) -> Void
     private let welcomed: WelcomedPeer
     private let logger: Logger
     private var peer: NodeID?
 
     init(clusterName: String, me: NodeID, welcomed: WelcomedPeer, logger: Logger,
-         refusal: @escaping @Sendable (PeerHello) -> String?, deliver: @escaping PeerTransport.Deliver) {
+         refusal: @escaping @Sendable (PeerHello) -> String?, deliver: @escaping PeerTransport.Deliver,
+         onWelcome: @escaping @Sendable (NodeID, any Channel) -> Void = { _, _ in }) {
         self.clusterName = clusterName
         self.me = me
         self.welcomed = welcomed
         self.logger = logger
         self.refusal = refusal
         self.deliver = deliver
+        self.onWelcome = onWelcome
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -101,6 +105,7 @@ final class PeerInboundHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(Frame(kind: PeerFrameKind.welcome.rawValue, payload: welcome)), promise: nil)
         peer = hello.from
         welcomed.set(hello.from)
+        onWelcome(hello.from, context.channel)
     }
 
     private func receive(_ frame: Frame, from peer: NodeID) throws {

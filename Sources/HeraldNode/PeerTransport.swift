@@ -47,6 +47,8 @@ public final class PeerTransport: Service, Sendable {
     private let connected = Mutex<Set<NodeID>>([])
     /// Accepted connections not yet closed, closed when the transport stops.
     private let inboundConnections = OpenConnections()
+    /// The newest welcomed connection from each peer (see `noteWelcomed`).
+    private let newestInbound = Mutex<[NodeID: any Channel]>([:])
 
     /// Creates the transport; nothing is opened until `run()`.
     /// - Parameters:
@@ -159,7 +161,8 @@ public final class PeerTransport: Service, Sendable {
                     let welcomed = PeerInboundHandler.WelcomedPeer()
                     try channel.pipeline.syncOperations.addHandler(PeerInboundHandler(
                         clusterName: self.clusterName, me: self.me, welcomed: welcomed,
-                        logger: self.logger, refusal: { self.refusal(for: $0) }, deliver: self.deliver))
+                        logger: self.logger, refusal: { self.refusal(for: $0) }, deliver: self.deliver,
+                        onWelcome: { self.noteWelcomed($0, on: $1) }))
                     self.inboundConnections.track(channel)
                     return InboundConnection(channel: channel, welcomed: welcomed)
                 }
@@ -190,6 +193,17 @@ public final class PeerTransport: Service, Sendable {
         logger.notice("peer process is gone (connection closed, port refuses)",
                       metadata: ["peer": "\(peer)", "connection": "\(connection)"])
         peerDown(peer)
+    }
+
+    /// Closes the connection `peer` welcomed before this one, if still open. A peer
+    /// dials one connection at a time, so a new hello means it gave the old one up; after
+    /// a network fault the old one may be half-open, and would hold a connection slot
+    /// until keepalive noticed it, 25 s later (flapping links filled the slots).
+    private func noteWelcomed(_ peer: NodeID, on channel: any Channel) {
+        let previous = newestInbound.withLock { $0.updateValue(channel, forKey: peer) }
+        guard let previous, previous !== channel, previous.isActive else { return }
+        logger.info("closed an older connection from a peer that connected again", metadata: ["peer": "\(peer)"])
+        previous.close(promise: nil)
     }
 
     private var helloTimeoutAmount: TimeAmount { TimeAmount(helloTimeout) }

@@ -116,6 +116,38 @@ import Wire
         try await peer.close()
     }
 
+    /// A peer that says hello again on a new connection gave the old one up: the old one
+    /// is closed at once instead of holding a slot until keepalive finds it dead.
+    @Test func aSecondHelloFromAPeerClosesItsOlderConnection() async throws {
+        let listen = try freeLoopbackEndpoint()
+        let receiver = RunningTransport(me: 2, listen: listen, peer: 1, at: try freeLoopbackEndpoint(), deliver: { _ in })
+        var hello = ByteBuffer()
+        PeerHello(clusterName: "test", from: NodeID(rawValue: 1), to: NodeID(rawValue: 2)).encode(into: &hello)
+        var frame = ByteBuffer()
+        frame.writeInteger(UInt32(1 + hello.readableBytes))
+        frame.writeInteger(PeerFrameKind.hello.rawValue)
+        frame.writeBuffer(&hello)
+        let helloBytes = Array(frame.readableBytesView)
+        func greet() async -> Int32? {
+            var socket: Int32?
+            _ = await waitUntil {
+                socket = connectLoopback(port: listen.port)
+                return socket != nil
+            }
+            guard let socket else { return nil }
+            let sent = helloBytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
+            return sent == helloBytes.count ? socket : nil
+        }
+        let older = try #require(await greet())
+        defer { _ = Glibc.close(older) }
+        #expect(!closesAfterAnswering(older, within: 1), "the first connection closed before a second hello")
+        let newer = try #require(await greet())
+        defer { _ = Glibc.close(newer) }
+        #expect(closesAfterAnswering(older, within: 10), "the older connection stayed open")
+        #expect(!closesAfterAnswering(newer, within: 1), "the newer connection was closed")
+        await receiver.stop()
+    }
+
     @Test func onlyUnreadableFramesCountAsUnreadableInput() {
         #expect(PeerInboundHandler.isUnreadableInput(WireError.malformed("3 trailing bytes")))
         #expect(PeerInboundHandler.isUnreadableInput(WireError.frameTooLarge(length: 1 << 30, limit: 1 << 20)))
@@ -247,6 +279,20 @@ private func readsEndOfStream(_ socket: Int32, within seconds: Int) -> Bool {
     var byte: UInt8 = 0
     let received = recv(socket, &byte, 1, 0)
     return received == 0 || (received < 0 && errno == ECONNRESET)
+}
+
+/// Whether the other end closes `socket` within `seconds`, reading (and discarding)
+/// whatever it sends before that; false when it is still open at the deadline.
+private func closesAfterAnswering(_ socket: Int32, within seconds: Int) -> Bool {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+    setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while ContinuousClock.now < deadline {
+        let received = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        if received == 0 || (received < 0 && errno == ECONNRESET) { return true }
+    }
+    return false
 }
 
 /// A loopback endpoint nobody listens on (the kernel's pick of a free port).
