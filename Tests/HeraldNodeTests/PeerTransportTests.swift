@@ -121,13 +121,7 @@ import Wire
     @Test func aSecondHelloFromAPeerClosesItsOlderConnection() async throws {
         let listen = try freeLoopbackEndpoint()
         let receiver = RunningTransport(me: 2, listen: listen, peer: 1, at: try freeLoopbackEndpoint(), deliver: { _ in })
-        var hello = ByteBuffer()
-        PeerHello(clusterName: "test", from: NodeID(rawValue: 1), to: NodeID(rawValue: 2)).encode(into: &hello)
-        var frame = ByteBuffer()
-        frame.writeInteger(UInt32(1 + hello.readableBytes))
-        frame.writeInteger(PeerFrameKind.hello.rawValue)
-        frame.writeBuffer(&hello)
-        let helloBytes = Array(frame.readableBytesView)
+        let helloBytes = Array(helloFrame(.hello, from: 1, to: 2).readableBytesView)
         func greet() async -> Int32? {
             var socket: Int32?
             _ = await waitUntil {
@@ -178,6 +172,17 @@ private func message(from: UInt64, to: UInt64, commit: UInt64) -> PeerMessage {
                 body: .heartbeat(commit: LogIndex(commit), context: 0))
 }
 
+/// A hello or welcome frame of cluster "test", as it goes on the wire.
+private func helloFrame(_ kind: PeerFrameKind, from: UInt64, to: UInt64) -> ByteBuffer {
+    var payload = ByteBuffer()
+    PeerHello(clusterName: "test", from: NodeID(rawValue: from), to: NodeID(rawValue: to)).encode(into: &payload)
+    var frame = ByteBuffer()
+    frame.writeInteger(UInt32(1 + payload.readableBytes))
+    frame.writeInteger(kind.rawValue)
+    frame.writeBuffer(&payload)
+    return frame
+}
+
 /// Answers the first bytes of a connection (a hello) with a welcome frame, then closes.
 private final class WelcomeThenClose: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
@@ -190,14 +195,8 @@ private final class WelcomeThenClose: ChannelInboundHandler {
         guard !answered else { return }
         answered = true
         greeted()
-        var payload = ByteBuffer()
-        PeerHello(clusterName: "test", from: NodeID(rawValue: 2), to: NodeID(rawValue: 1)).encode(into: &payload)
-        var frame = ByteBuffer()
-        frame.writeInteger(UInt32(1 + payload.readableBytes))
-        frame.writeInteger(PeerFrameKind.welcome.rawValue)
-        frame.writeBuffer(&payload)
         let channel = context.channel
-        context.writeAndFlush(NIOAny(frame)).whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(NIOAny(helloFrame(.welcome, from: 2, to: 1))).whenComplete { _ in channel.close(promise: nil) }
     }
 }
 
