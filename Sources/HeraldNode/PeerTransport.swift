@@ -47,8 +47,11 @@ public final class PeerTransport: Service, Sendable {
     private let connected = Mutex<Set<NodeID>>([])
     /// Accepted connections not yet closed, closed when the transport stops.
     private let inboundConnections = OpenConnections()
-    /// The newest welcomed connection from each peer (see `noteWelcomed`).
-    private let newestInbound = Mutex<[NodeID: any Channel]>([:])
+    /// The newest welcomed connection from each peer and its place in accept order (see
+    /// `noteWelcomed`).
+    private let newestInbound = Mutex<[NodeID: (channel: any Channel, accepted: UInt64)]>([:])
+    /// Connections accepted so far, numbering them in accept order.
+    private let acceptedCount = Atomic<UInt64>(0)
 
     /// Creates the transport; nothing is opened until `run()`.
     /// - Parameters:
@@ -159,10 +162,11 @@ public final class PeerTransport: Service, Sendable {
                     try FramedChannel.addFrameHandlers(to: channel, maxFrameBytes: limit, maxFirstFrameBytes: Self.maxHelloBytes)
                     try channel.pipeline.syncOperations.addHandler(HelloTimeoutHandler(limit: helloTimeout))
                     let welcomed = PeerInboundHandler.WelcomedPeer()
+                    let accepted = self.acceptedCount.add(1, ordering: .relaxed).newValue
                     try channel.pipeline.syncOperations.addHandler(PeerInboundHandler(
                         clusterName: self.clusterName, me: self.me, welcomed: welcomed,
                         logger: self.logger, refusal: { self.refusal(for: $0) }, deliver: self.deliver,
-                        onWelcome: { self.noteWelcomed($0, on: $1) }))
+                        onWelcome: { self.noteWelcomed($0, on: $1, accepted: accepted) }))
                     self.inboundConnections.track(channel)
                     return InboundConnection(channel: channel, welcomed: welcomed)
                 }
@@ -195,15 +199,27 @@ public final class PeerTransport: Service, Sendable {
         peerDown(peer)
     }
 
-    /// Closes the connection `peer` welcomed before this one, if still open. A peer
-    /// dials one connection at a time, so a new hello means it gave the old one up; after
-    /// a network fault the old one may be half-open, and would hold a connection slot
-    /// until keepalive noticed it, 25 s later (flapping links filled the slots).
-    private func noteWelcomed(_ peer: NodeID, on channel: any Channel) {
-        let previous = newestInbound.withLock { $0.updateValue(channel, forKey: peer) }
-        guard let previous, previous !== channel, previous.isActive else { return }
-        logger.info("closed an older connection from a peer that connected again", metadata: ["peer": "\(peer)"])
-        previous.close(promise: nil)
+    /// Closes the connection `peer` opened before this one, if still open. A peer dials
+    /// one connection at a time, so a newer connection means it gave the older one up;
+    /// after a network fault the old one may be half-open, and would hold a connection
+    /// slot until keepalive noticed it, 25 s later (flapping links filled the slots).
+    /// Order is accept order: a hello that arrives late on an older connection closes
+    /// that one, not the newer connection in use.
+    private func noteWelcomed(_ peer: NodeID, on channel: any Channel, accepted: UInt64) {
+        let (older, kept): ((any Channel)?, any Channel) = newestInbound.withLock { newest in
+            if let current = newest[peer], current.accepted > accepted { return (channel, current.channel) }
+            let previous = newest[peer]?.channel
+            newest[peer] = (channel, accepted)
+            return (previous, channel)
+        }
+        guard let older, older.isActive else { return }
+        // NB: the addresses tell two processes configured with one node id (they knock
+        // each other's connection off, again and again) from one peer reconnecting.
+        logger.info("closed an older connection from a peer that connected again", metadata: [
+            "peer": "\(peer)", "closed": "\(older.remoteAddress.map { "\($0)" } ?? "?")",
+            "kept": "\(kept.remoteAddress.map { "\($0)" } ?? "?")",
+        ])
+        older.close(promise: nil)
     }
 
     private var helloTimeoutAmount: TimeAmount { TimeAmount(helloTimeout) }

@@ -121,24 +121,34 @@ import Wire
     @Test func aSecondHelloFromAPeerClosesItsOlderConnection() async throws {
         let listen = try freeLoopbackEndpoint()
         let receiver = RunningTransport(me: 2, listen: listen, peer: 1, at: try freeLoopbackEndpoint(), deliver: { _ in })
-        let helloBytes = Array(helloFrame(.hello, from: 1, to: 2).readableBytesView)
-        func greet() async -> Int32? {
-            var socket: Int32?
-            _ = await waitUntil {
-                socket = connectLoopback(port: listen.port)
-                return socket != nil
-            }
-            guard let socket else { return nil }
-            let sent = helloBytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
-            return sent == helloBytes.count ? socket : nil
-        }
-        let older = try #require(await greet())
+        let older = try #require(await connectRetrying(port: listen.port))
         defer { _ = Glibc.close(older) }
+        #expect(sayHello(on: older))
         #expect(!closesAfterAnswering(older, within: 1), "the first connection closed before a second hello")
-        let newer = try #require(await greet())
+        let newer = try #require(await connectRetrying(port: listen.port))
         defer { _ = Glibc.close(newer) }
+        #expect(sayHello(on: newer))
         #expect(closesAfterAnswering(older, within: 10), "the older connection stayed open")
         #expect(!closesAfterAnswering(newer, within: 1), "the newer connection was closed")
+        await receiver.stop()
+    }
+
+    /// A hello held up on an older connection (a retransmission during a network fault)
+    /// that arrives after the newer connection's closes the older one, not the one in use.
+    @Test func aLateHelloOnAnOlderConnectionClosesThatOne() async throws {
+        let listen = try freeLoopbackEndpoint()
+        let receiver = RunningTransport(me: 2, listen: listen, peer: 1, at: try freeLoopbackEndpoint(), deliver: { _ in })
+        let older = try #require(await connectRetrying(port: listen.port))
+        defer { _ = Glibc.close(older) }
+        let newer = try #require(await connectRetrying(port: listen.port))
+        defer { _ = Glibc.close(newer) }
+        // The older connection is accepted first (its hello is not sent yet).
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(sayHello(on: newer))
+        #expect(!closesAfterAnswering(newer, within: 1), "the newer connection closed before the late hello")
+        #expect(sayHello(on: older))
+        #expect(closesAfterAnswering(older, within: 10), "the older connection stayed open")
+        #expect(!closesAfterAnswering(newer, within: 1), "the newer connection was closed by a late hello")
         await receiver.stop()
     }
 
@@ -170,6 +180,22 @@ import Wire
 private func message(from: UInt64, to: UInt64, commit: UInt64) -> PeerMessage {
     PeerMessage(from: NodeID(rawValue: from), to: NodeID(rawValue: to), term: Term(1),
                 body: .heartbeat(commit: LogIndex(commit), context: 0))
+}
+
+/// A loopback connection to `port`, retried until the listener is up (nil after 20 s).
+private func connectRetrying(port: Int) async -> Int32? {
+    var socket: Int32?
+    _ = await waitUntil {
+        socket = connectLoopback(port: port)
+        return socket != nil
+    }
+    return socket
+}
+
+/// Sends member 1's hello to member 2 on `socket`; false if it could not be sent whole.
+private func sayHello(on socket: Int32) -> Bool {
+    let bytes = Array(helloFrame(.hello, from: 1, to: 2).readableBytesView)
+    return bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) } == bytes.count
 }
 
 /// A hello or welcome frame of cluster "test", as it goes on the wire.
