@@ -24,6 +24,7 @@ extension NodeMetrics {
         sampled.seconds[series("herald_log_fsync_seconds_total")] = Double(log.syncNanoseconds) / 1e9
         sampled.counts[series("herald_log_bytes_written_total")] = log.bytesWritten
         sampled.counts[series("herald_log_preallocated_segments_total")] = log.preallocatedSegments
+        sampled.counts[series("herald_log_preallocation_failures_total")] = log.preallocationFailures
         sampled.counts[series("herald_snapshot_installs_total")] = installs
         sampled.counts[series("herald_snapshot_fetch_failures_total")] = fetchFailures
         return sampled

@@ -68,6 +68,7 @@ final class NodeMetrics: Sendable {
         "herald_log_fsync_seconds_total": "Seconds spent in fdatasync on Raft log segments.",
         "herald_log_bytes_written_total": "Bytes written to Raft log segments.",
         "herald_log_preallocated_segments_total": "Raft log segments that started as a zero-filled file made ahead of time.",
+        "herald_log_preallocation_failures_total": "Zero-filled Raft log segments the disk refused to create, write or sync.",
         "herald_snapshot_installs_total": "Snapshots of the state installed from another member.",
         "herald_snapshot_fetch_failures_total": "Attempts to fetch a snapshot from a member that failed (each is retried).",
     ]

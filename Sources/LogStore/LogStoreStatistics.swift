@@ -16,4 +16,6 @@ public struct LogStoreStatistics: Sendable, Hashable {
     public var idleNanoseconds: UInt64
     /// Segments that started as a zero-filled file made ahead of time.
     public var preallocatedSegments: UInt64 = 0
+    /// Zero-filled files that could not be made (the disk refused a create, write or sync).
+    public var preallocationFailures: UInt64 = 0
 }

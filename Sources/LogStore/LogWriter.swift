@@ -74,7 +74,8 @@ final class LogWriter: @unchecked Sendable {
                            entriesAppended: entriesAppended.load(ordering: .relaxed),
                            syncNanoseconds: syncNanoseconds.load(ordering: .relaxed),
                            idleNanoseconds: idleNanoseconds.load(ordering: .relaxed),
-                           preallocatedSegments: preparer?.used.load(ordering: .relaxed) ?? 0)
+                           preallocatedSegments: preparer?.used.load(ordering: .relaxed) ?? 0,
+                           preallocationFailures: preparer?.failures.load(ordering: .relaxed) ?? 0)
     }
 
     init(directory: String, options: LogStoreOptions, shared: LockedLogState) {

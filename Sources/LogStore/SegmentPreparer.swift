@@ -44,6 +44,10 @@ final class SegmentPreparer: Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Spares renamed into place as new segments.
     let used = Atomic<UInt64>(0)
+    /// Spares that could not be made (the file could not be created, written or synced):
+    /// the writer then starts a plain file, so this costs speed, not data, but it says
+    /// the disk refuses writes (full, read-only, failing).
+    let failures = Atomic<UInt64>(0)
     /// Times the writer asked for a spare.
     let requestCount = Atomic<UInt64>(0)
 
@@ -101,6 +105,7 @@ final class SegmentPreparer: Sendable {
                     if makeSpare(at: path) {
                         readyPath.withLock { $0 = path }
                     } else {
+                        if !stopping.load(ordering: .relaxed) { failures.add(1, ordering: .relaxed) }
                         _ = unlink(path)
                     }
                 case .stop:

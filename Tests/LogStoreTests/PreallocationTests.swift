@@ -72,6 +72,32 @@ struct PreallocationTests {
         await reopened.close()
     }
 
+    @Test("a spare the disk refuses is counted, and the log rolls to a plain segment without losing an entry")
+    func refusedSpareIsCounted() async throws {
+        let dir = TemporaryDirectory("prealloc")
+        let store = try LogStore(directory: dir.path, options: Self.options)
+        // A directory where the first spare's file would go: creating it fails (EISDIR),
+        // as a full or read-only disk would make it fail.
+        try FileManager.default.createDirectory(atPath: dir.file(SegmentPreparer.sparePrefix + "1.tmp"),
+                                                withIntermediateDirectories: false)
+        try await store.append(makeEntries(1...10, size: Self.payload))
+        #expect(store.spareSegmentRequests == 1)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while store.statistics.preallocationFailures == 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(store.statistics.preallocationFailures == 1)
+        #expect(!store.spareSegmentReady)
+        try await store.append(makeEntries(11...25, size: Self.payload))
+        #expect(store.statistics.preallocatedSegments == 0)
+        #expect(fileSize(dir.file(segmentName(21))) == 5 * Self.recordBytes)
+        await store.close()
+        try FileManager.default.removeItem(atPath: dir.file(SegmentPreparer.sparePrefix + "1.tmp"))
+        let reopened = try LogStore(directory: dir.path, options: Self.options)
+        #expect(try reopened.entries(from: LogIndex(1), to: LogIndex(26)) == makeEntries(1...25, size: Self.payload))
+        await reopened.close()
+    }
+
     @Test("without preallocation segments start empty and no spare is made")
     func preallocationOff() async throws {
         let dir = TemporaryDirectory("prealloc")
