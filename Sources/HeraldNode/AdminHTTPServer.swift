@@ -39,7 +39,6 @@ public struct AdminHTTPServer: Service {
     private let endpoints: any AdminEndpoints
     private let logger: Logger
     /// Connections served at once; more are closed as they arrive.
-    private let maxConnections: Int
     /// A connection with nothing read or written for this long is closed.
     private let idleTimeout: Duration
 
@@ -56,7 +55,6 @@ public struct AdminHTTPServer: Service {
         self.endpoint = endpoint
         self.logger = logger
         self.endpoints = endpoints
-        self.maxConnections = maxConnections
         self.connections = ConnectionSlots(limit: maxConnections)
         self.idleTimeout = idleTimeout
     }
@@ -82,7 +80,7 @@ public struct AdminHTTPServer: Service {
             try await server.executeThenClose { inbound in
                 for try await connection in inbound.cancelOnGracefulShutdown() {
                     guard connections.take() else {
-                        logger.warning("http connection refused: too many open", metadata: ["limit": "\(maxConnections)"])
+                        logger.warning("http connection refused: too many open", metadata: ["limit": "\(connections.limit)"])
                         try? await connection.channel.close()
                         continue
                     }

@@ -3,7 +3,8 @@ import Synchronization
 /// Counts the connections a server is serving, so it can refuse those beyond a limit in
 /// the order they are accepted.
 final class ConnectionSlots: Sendable {
-    private let limit: Int
+    /// The most connections served at once.
+    let limit: Int
     private let taken = Mutex(0)
 
     /// - Parameter limit: the most connections served at once.

@@ -140,9 +140,7 @@ public struct HeraldNodeRuntime {
                     .init(service: producers),
                     .init(service: http),
                     .init(service: IdempotencyKeyExpirer(
-                        raft: raft, windowMilliseconds: modelConfig.idempotencyWindow,
-                        interval: IdempotencyKeyExpirer.interval(forWindowSeconds: cluster.idempotency.windowSeconds),
-                        logger: logger)),
+                        raft: raft, windowMilliseconds: modelConfig.idempotencyWindow, logger: logger)),
                 ] + (backups.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

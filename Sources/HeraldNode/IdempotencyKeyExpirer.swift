@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import QueueModel
 import RaftCore
@@ -13,17 +12,18 @@ struct IdempotencyKeyExpirer: Service {
     let raft: RaftService<QueueApplier>
     /// The window, in milliseconds (the state machine's `idempotencyWindow`).
     let windowMilliseconds: UInt64
-    /// Time between rounds.
+    /// Time between rounds: a tenth of the window, from a second up to a minute, so a
+    /// key is gone soon after its window ends without proposing needlessly often.
     let interval: Duration
     /// Keys per command.
     var batchLimit: UInt32 = 1_000
     let logger: Logger
 
-    /// The pause between rounds for a window: a tenth of it, from a second up to a
-    /// minute, so a key is gone soon after its window ends without proposing needlessly
-    /// often.
-    static func interval(forWindowSeconds seconds: Int) -> Duration {
-        min(max(.milliseconds(seconds * 100), .seconds(1)), .seconds(60))
+    init(raft: RaftService<QueueApplier>, windowMilliseconds: UInt64, logger: Logger) {
+        self.raft = raft
+        self.windowMilliseconds = windowMilliseconds
+        self.interval = min(max(.milliseconds(Int(windowMilliseconds / 10)), .seconds(1)), .seconds(60))
+        self.logger = logger
     }
 
     func run() async throws {
@@ -39,10 +39,9 @@ struct IdempotencyKeyExpirer: Service {
     private func expireRound() async {
         var total = 0
         while !Task.isShuttingDownGracefully {
-            let now = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
-            let before = Timestamp(rawValue: now >= windowMilliseconds ? now - windowMilliseconds : 0)
-            let command = QueueCommand.expireIdempotencyKeys(before: before, limit: batchLimit,
-                                                             at: Timestamp(millisecondsSinceEpoch: now))
+            let now = Timestamp.now()
+            let command = QueueCommand.expireIdempotencyKeys(before: now.subtracting(milliseconds: windowMilliseconds),
+                                                             limit: batchLimit, at: now)
             do {
                 let applied = try await raft.propose(command.encoded())
                 guard case .idempotencyKeysExpired(let count, let more) = applied.outcome else { break }

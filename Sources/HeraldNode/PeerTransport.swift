@@ -123,7 +123,7 @@ public final class PeerTransport: Service, Sendable {
                 for try await connection in inbound.cancelOnGracefulShutdown() {
                     guard slots.take() else {
                         logger.warning("peer connection refused: too many open",
-                                       metadata: ["limit": "\(Self.maxInboundConnections(peers: peers.count))"])
+                                       metadata: ["limit": "\(slots.limit)"])
                         connection.channel.close(promise: nil)
                         continue
                     }
@@ -242,16 +242,15 @@ public final class PeerTransport: Service, Sendable {
         guard let address = peers[peer] else { return }
         var backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(2))
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let welcomed = WelcomeTime()
+            var welcomedAt: ContinuousClock.Instant?
             do {
-                try await connectAndServe(to: peer, at: address, outbox: outbox, welcomed: welcomed)
+                try await connectAndServe(to: peer, at: address, outbox: outbox, welcomedAt: &welcomedAt)
             } catch {
                 logger.debug("peer connection failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
             }
             connected.withLock { _ = $0.remove(peer) }
             guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
             unreachable(peer)
-            let welcomedAt = welcomed.instant
             // NB: only a connection that lasted resets the backoff. A peer that welcomes
             // and then closes at once (it cannot read what this node sends: another
             // version, a corrupted stream) was redialled every 50 ms, forever. A short
@@ -263,8 +262,6 @@ public final class PeerTransport: Service, Sendable {
                 } else {
                     backoff.limit(to: Self.redialAfterShortConnection)
                 }
-            }
-            if welcomedAt != nil {
                 // Not awaited: a live peer's port accepts for up to the probe's settle time,
                 // and redialling it should not wait for that.
                 Task { await self.reportIfGone(peer, connection: "dialled") }
@@ -279,9 +276,9 @@ public final class PeerTransport: Service, Sendable {
 
     /// Dials `peer`, says hello, then lets `outbox` write on the connection until it
     /// closes (or the transport stops).
-    /// - Parameter welcomed: set to the time the peer welcomed this node.
+    /// - Parameter welcomedAt: set to the time the peer welcomed this node.
     private func connectAndServe(to peer: NodeID, at address: Endpoint, outbox: PeerOutbox,
-                                 welcomed: WelcomeTime) async throws {
+                                 welcomedAt: inout ContinuousClock.Instant?) async throws {
         let limit = maxFrameBytes
         let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(2))
@@ -307,7 +304,7 @@ public final class PeerTransport: Service, Sendable {
                 throw PeerRefusal(reason: String(buffer: answer.payload))
             }
             connected.withLock { _ = $0.insert(peer) }
-            welcomed.markNow()
+            welcomedAt = .now
             logger.info("connected to peer", metadata: ["peer": "\(peer)", "address": "\(address)"])
             // The outbox writes on the event loop from here on; the peer sends nothing
             // more on this connection, so this only waits for it to close.
@@ -369,15 +366,6 @@ extension PeerMessage {
         default: 64
         }
     }
-}
-
-/// When a dialled peer welcomed this node, if it did.
-private final class WelcomeTime: Sendable {
-    private let welcomedAt = Mutex<ContinuousClock.Instant?>(nil)
-
-    var instant: ContinuousClock.Instant? { welcomedAt.withLock { $0 } }
-
-    func markNow() { welcomedAt.withLock { $0 = .now } }
 }
 
 /// A peer answered the hello with a refusal.

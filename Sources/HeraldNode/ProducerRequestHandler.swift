@@ -56,7 +56,7 @@ struct ProducerRequestHandler: Sendable {
         case .messageStatus(let id):
             return messageStatus(id)
         case .cancel(let id):
-            return await propose(.cancel(MessageID(id), at: now())) { outcome in
+            return await propose(.cancel(MessageID(id), at: Timestamp.now())) { outcome in
                 switch outcome {
                 case .cancelled(let count): .cancelled(recipients: count)
                 case .alreadyFinal: .cancelled(recipients: 0)
@@ -71,9 +71,9 @@ struct ProducerRequestHandler: Sendable {
             } catch {
                 return .error(error.producerCode, detail: error.description)
             }
-            return await propose(.suppress(entry, at: now())) { _ in .ok }
+            return await propose(.suppress(entry, at: Timestamp.now())) { _ in .ok }
         case .suppressRemove(let address):
-            return await propose(.unsuppress(address, at: now())) { outcome in
+            return await propose(.unsuppress(address, at: Timestamp.now())) { outcome in
                 if case .unsuppressed(let found) = outcome { return .removed(found: found) }
                 return .error(.internal, detail: "unexpected outcome \(outcome)")
             }
@@ -125,7 +125,7 @@ struct ProducerRequestHandler: Sendable {
 
     /// Builds and validates the enqueue command (a fresh message id, the leader's time).
     private func prepareEnqueue(_ envelope: EnvelopeFields) -> Result<QueueCommand, ProducerError> {
-        let stamp = now()
+        let stamp = Timestamp.now()
         let request = EnqueueRequest(
             messageID: messageIDs.next(at: stamp),
             idempotencyKey: envelope.idempotencyKey.isEmpty ? nil : envelope.idempotencyKey,
@@ -223,10 +223,6 @@ struct ProducerRequestHandler: Sendable {
             return .error(.unavailable, detail: "no leader is known (an election is in progress); retry")
         }
         return await forwarder.forward(request, to: leader)
-    }
-
-    private func now() -> Timestamp {
-        Timestamp(millisecondsSinceEpoch: UInt64(Date().timeIntervalSince1970 * 1000))
     }
 }
 

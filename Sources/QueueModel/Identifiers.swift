@@ -115,6 +115,11 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
         let (sum, overflow) = rawValue.addingReportingOverflow(milliseconds)
         return Timestamp(rawValue: overflow ? .max : sum)
     }
+
+    /// This time minus `milliseconds`, saturating at the epoch.
+    public func subtracting(milliseconds: UInt64) -> Timestamp {
+        Timestamp(rawValue: rawValue >= milliseconds ? rawValue - milliseconds : 0)
+    }
 }
 
 /// The Raft log index of an applied command, independent of RaftCore's `LogIndex` so

@@ -172,8 +172,7 @@ public struct QueueStateMachine: Sendable {
     {
         // NB: never forget a key still inside the window, even if the leader asks to:
         // that would let a producer's retry enqueue a second copy.
-        let windowStart = Timestamp(rawValue: now.rawValue >= config.idempotencyWindow
-                                    ? now.rawValue - config.idempotencyWindow : 0)
+        let windowStart = now.subtracting(milliseconds: config.idempotencyWindow)
         let cutoff = min(before, windowStart)
         let entries = reader.scan(in: .idempotency, prefix: [IdempotencyKeys.expiryTag], limit: Int(limit))
         var mutations: [StateMutation] = []

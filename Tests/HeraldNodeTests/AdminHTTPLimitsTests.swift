@@ -53,21 +53,18 @@ import Testing
                                      maxConnections: 2)
         try await withServer(server) { endpoint in
             // The probe that saw the server up may still be counted for a moment.
-            let settled = ContinuousClock.now + .seconds(10)
-            while server.connections.count > 0, ContinuousClock.now < settled { try await Task.sleep(for: .milliseconds(10)) }
+            _ = await waitUntil(within: .seconds(10)) { server.connections.count == 0 }
             // NB: accepted connections reach the server in any order (each is set up on
             // its own event loop), so which of the three is refused is not fixed.
             var clients: [any Channel] = []
             for _ in 0..<3 { clients.append(try await Self.connect(endpoint)) }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while clients.filter(\.isActive).count > 2, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            _ = await waitUntil(within: .seconds(10)) { clients.filter(\.isActive).count <= 2 }
             #expect(clients.filter(\.isActive).count == 2, "connections kept: \(clients.filter(\.isActive).count)")
             #expect(server.connections.count == 2)
             for client in clients { try? await client.close() }
             var served = false
-            while !served, ContinuousClock.now < deadline + .seconds(10) {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !served, ContinuousClock.now < deadline {
                 served = (try? await NodeAdminClient.request(endpoint, path: "/healthz").status) == 200
                 if !served { try await Task.sleep(for: .milliseconds(20)) }
             }

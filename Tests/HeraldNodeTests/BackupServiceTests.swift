@@ -29,8 +29,7 @@ import Testing
             logger: Logger(label: "backup-test"), worker: worker)
         let ids = try await withThrowingTaskGroup(of: UInt32.self) { group in
             for number in 0..<20 { group.addTask { try await service.backUp(note: "burst \(number)").id } }
-            let deadline = ContinuousClock.now + .seconds(30)
-            while service.waitingRequests < 20, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            _ = await waitUntil(within: .seconds(30)) { service.waitingRequests >= 20 }
             worker.resume()
             return try await group.reduce(into: [UInt32]()) { $0.append($1) }
         }

@@ -203,9 +203,7 @@ private func helloFrame(_ kind: PeerFrameKind, from: UInt64, to: UInt64) -> Byte
     var payload = ByteBuffer()
     PeerHello(clusterName: "test", from: NodeID(rawValue: from), to: NodeID(rawValue: to)).encode(into: &payload)
     var frame = ByteBuffer()
-    frame.writeInteger(UInt32(1 + payload.readableBytes))
-    frame.writeInteger(kind.rawValue)
-    frame.writeBuffer(&payload)
+    FrameEncoder().encode(data: Frame(kind: kind.rawValue, payload: payload), out: &frame)
     return frame
 }
 
@@ -244,15 +242,6 @@ private final class Received: Sendable {
     }
 }
 
-/// Polls `condition` until it holds or `limit` passes.
-private func waitUntil(within limit: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}
 
 /// A transport run by its own service group, as in a node.
 private struct RunningTransport {

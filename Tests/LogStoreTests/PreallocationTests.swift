@@ -82,10 +82,7 @@ struct PreallocationTests {
                                                 withIntermediateDirectories: false)
         try await store.append(makeEntries(1...10, size: Self.payload))
         #expect(store.spareSegmentRequests == 1)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while store.statistics.preallocationFailures == 0 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        _ = try await eventually { store.statistics.preallocationFailures != 0 }
         #expect(store.statistics.preallocationFailures == 1)
         #expect(!store.spareSegmentReady)
         try await store.append(makeEntries(11...25, size: Self.payload))
